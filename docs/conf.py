@@ -1,0 +1,66 @@
+"""Sphinx configuration of the Autograd Guide."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).parent
+ROOT = DOCS.parent
+sys.path.insert(0, str(DOCS / "_ext"))
+
+project = "Autograd Guide"
+author = "Autograd Guide developers"
+copyright = "2026, Autograd Guide developers"  # noqa: A001 (Sphinx's name)
+language = "en"
+
+extensions = [
+    "myst_nb",
+    "sphinx.ext.mathjax",
+    "offline_mathjax",
+    "execution_cache",
+    "cell_failures",
+]
+
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md", "conftest.py"]
+templates_path = ["_templates"]
+html_static_path = ["_static"]
+
+# --- Pages -----------------------------------------------------------------
+myst_enable_extensions = [
+    "amsmath",
+    "colon_fence",
+    "deflist",
+    "dollarmath",
+]
+myst_heading_anchors = 3
+# Links that cannot be resolved are build errors (nitpicky + -W), not plain text.
+myst_all_links_external = False
+
+# --- Execution -------------------------------------------------------------
+# Every cell runs at build time. `execution_cache` (docs/_ext) picks the mode:
+# "force" when CI=true or AUTOGRAD_GUIDE_EXECUTE=force, otherwise "cache"
+# with a cache folder keyed on the helper package and the torch version, so
+# a local rebuild can never show outputs computed by other code.
+nb_execution_mode = "cache"
+nb_execution_timeout = 120
+# A cell that raises fails the build with page, line, source and error:
+# see docs/_ext/cell_failures.py, which sets the two execution_*_error options.
+nb_execution_show_tb = True
+nb_merge_streams = True
+nb_output_stderr = "show"
+
+# --- HTML ------------------------------------------------------------------
+html_theme = "sphinx_book_theme"
+html_title = "Autograd Guide"
+html_last_updated_fmt = None
+html_theme_options = {
+    "show_toc_level": 2,
+    "use_download_button": True,
+    "home_page_in_toc": True,
+}
+html_copy_source = True
+html_show_sourcelink = True
+
+nitpicky = True
+suppress_warnings: list[str] = []
