@@ -14,6 +14,7 @@ not change, so an incremental build cannot hide the failure.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 ALLOWED_TAG = "raises-exception"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\{code-cell\}")
 
 
 def _cell_source(cell: nodes.Element) -> str:
@@ -32,6 +34,25 @@ def _cell_source(cell: nodes.Element) -> str:
         if isinstance(child, nodes.Element) and child.get("nb_element") == "cell_code_source":
             return child.astext()
     return "(source hidden by remove-input)"
+
+
+def _fence_line(cell: nodes.Element) -> int | None:
+    """Return the line of the cell's opening fence in the page's source.
+
+    myst-nb locates a cell a couple of lines below its fence; pytest's page
+    doctests name the fence line, so both reports point at the same line.
+    """
+    line = cell.line
+    if line is None or not cell.source:
+        return line
+    try:
+        lines = Path(cell.source).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return line
+    for number in range(min(line, len(lines)), 0, -1):
+        if _FENCE.match(lines[number - 1]):
+            return number
+    return line
 
 
 def _error_summary(traceback: str) -> str:
@@ -70,7 +91,7 @@ def _report_failing_cells(app: Sphinx, doctree: nodes.document) -> None:
                 indent.join(source.splitlines()),
                 indent,
                 indent.join(traceback.splitlines()),
-                location=cell,
+                location=(app.env.docname, _fence_line(cell)),
                 type="autograd_guide",
                 subtype="cell_error",
             )
