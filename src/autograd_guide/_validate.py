@@ -64,7 +64,7 @@ def require_like(
 def require_positive_finite(value: object, name: str) -> float:
     """Return ``value`` as a float if it is a real number in (0, inf)."""
     # bool is a subclass of int, yet True as a step size is surely a mistake.
-    if isinstance(value, bool) or not isinstance(value, Real):
+    if not isinstance(value, Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     number = float(value)
     if not (math.isfinite(number) and number > 0):

@@ -189,7 +189,7 @@ def _record(
 
 
 def _pull_back(y: torch.Tensor, x_leaf: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    if False:
+    if not y.requires_grad:
         # No graph leads from y back to x (f ignored x): the derivative is zero,
         # and torch.autograd.grad would raise instead of saying so.
         return torch.zeros_like(x_leaf)

@@ -1,0 +1,138 @@
+"""Run every page under pytest: its code cells and its doctests, top to bottom, in one namespace.
+
+The pytest side of the pages (``docs/conftest.py`` uses it): Sphinx executes the
+cells to render them, this module checks what they print. Pages are MyST
+notebooks; Sybil reads them and runs, in order:
+
+* each ``{code-cell}``, as Jupyter would (IPython syntax, the last expression
+  displayed). A cell whose text output the reader sees must pin it in an
+  ``expected`` option, compared like a doctest (``ELLIPSIS``,
+  ``NORMALIZE_WHITESPACE``); a cell tagged ``raises-exception`` must raise,
+  and its ``expected`` is the error's last line (``RuntimeError: ...``);
+* each ``>>>`` example in a ``python`` code block, as a doctest.
+
+A mismatch fails with Expected/Got and the page's file and line.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import doctest
+import io
+import traceback
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from IPython.core.inputtransformer2 import TransformerManager
+from sybil import Document, Example, Region, Sybil
+from sybil.parsers.myst import PythonCodeBlockParser, SkipParser
+from sybil.parsers.myst.lexers import DirectiveLexer
+
+OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+RAISES = "raises-exception"
+# Tags under which a cell's text output is not shown to readers, so needs no pin.
+UNSHOWN = {"remove-output", "remove_output", "remove-cell", "remove_cell"}
+
+_to_python = TransformerManager().transform_cell
+_checker = doctest.OutputChecker()
+
+
+def run_cell(source: str, namespace: dict[str, Any], filename: str) -> str:
+    """Execute cell source like a Jupyter kernel and return the text it shows."""
+    module = ast.parse(_to_python(source), filename)
+    last = None
+    if module.body and isinstance(module.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
+        last = ast.Expression(module.body.pop().value)
+    shown = io.StringIO()
+    # Warnings are the page's business (the build shows them); pytest's
+    # "warnings are errors" must not turn a demonstrated warning into a failure.
+    with contextlib.redirect_stdout(shown), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(module, filename, "exec"), namespace)
+        if last is not None:
+            value = eval(compile(last, filename, "eval"), namespace)
+            if value is not None:
+                print(repr(value))
+    return shown.getvalue()
+
+
+def output_difference(want: str, got: str, what: str) -> str | None:
+    """Compare like a doctest; describe the mismatch with Expected/Got, or return None."""
+    want = want if want.endswith("\n") else want + "\n"
+    if _checker.check_output(want, got, OPTIONFLAGS):
+        return None
+    example = doctest.Example(source="", want=want)
+    return f"{what}\n" + _checker.output_difference(example, got, OPTIONFLAGS)
+
+
+def _format_error(error: BaseException, filename: str) -> str:
+    """Format a traceback from the cell's own frame down, without the harness above it."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != filename:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(error), error, tb or error.__traceback__))
+
+
+def cell_tags(options: dict[str, Any]) -> list[str]:
+    """Return a cell's tags from either option form: ``:tags: [a, b]`` or a YAML block."""
+    tags = options.get("tags", [])
+    # The short ``:key: value`` form reaches us as a string; myst-nb reads it as YAML.
+    return list(yaml.safe_load(tags) or []) if isinstance(tags, str) else list(tags)
+
+
+def evaluate_cell(example: Example) -> str | None:
+    """Run one code cell; return a description of how it failed, or None if it passed."""
+    options: dict[str, Any] = example.region.lexemes.get("options", {})
+    tags = set(cell_tags(options))
+    expected = options.get("expected")
+    source = str(example.parsed)
+    # Names the cell in tracebacks: "docs/part/page.md, cell at line 42".
+    filename = f"{example.path}, cell at line {example.line}"
+    try:
+        got = run_cell(source, example.namespace, filename)
+    except Exception as error:
+        if RAISES not in tags:
+            return "the cell raised an error:\n" + _format_error(error, filename)
+        if expected is None:
+            return None
+        got = traceback.format_exception_only(error)[-1]
+        return output_difference(expected, got, "the cell raised another error than its `expected` pins")
+    if RAISES in tags:
+        return "the cell is tagged raises-exception but raised nothing"
+    if expected is not None:
+        return output_difference(expected, got, "the cell's output differs from its `expected` option")
+    if got.strip() and not tags & UNSHOWN:
+        pin = "".join(f"  {line}\n" for line in got.splitlines())
+        return f"the cell shows text that no `expected` option pins; add to the cell:\nexpected: |\n{pin}"
+    return None
+
+
+class CodeCellParser:
+    """Find ``{code-cell}`` directives and their YAML options in MyST pages."""
+
+    def __init__(self) -> None:
+        self.lexer = DirectiveLexer(directive="code-cell", arguments=".*")
+
+    def __call__(self, document: Document) -> Iterable[Region]:
+        for region in self.lexer(document):
+            region.parsed = region.lexemes["source"]
+            region.evaluator = evaluate_cell
+            yield region
+
+
+def page_sybil(root: Path) -> Sybil:
+    """Return the Sybil that collects every MyST page below ``root``."""
+    return Sybil(
+        path=str(root),
+        parsers=[
+            CodeCellParser(),
+            PythonCodeBlockParser(doctest_optionflags=OPTIONFLAGS),
+            SkipParser(),
+        ],
+        patterns=["*.md"],
+        excludes=["_build/*", "_templates/*"],
+    )

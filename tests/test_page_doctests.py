@@ -1,0 +1,220 @@
+"""The page doctests: pinned outputs, unpinned output, errors, and every pin on the site."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from page_doctests import cell_tags, evaluate_cell, output_difference, page_sybil, run_cell
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+HEADER = """\
+---
+jupytext:
+  text_representation:
+    format_name: myst
+kernelspec:
+  name: python3
+---
+"""
+
+
+def write_page(pytester: pytest.Pytester, body: str) -> None:
+    pytester.makeconftest(
+        f"import sys\nsys.path.insert(0, {str(DOCS / '_ext')!r})\n"
+        "from pathlib import Path\nfrom page_doctests import page_sybil\n"
+        "pytest_collect_file = page_sybil(Path(__file__).parent).pytest()\n"
+    )
+    (pytester.path / "page.md").write_text(HEADER + textwrap.dedent(body), encoding="utf-8")
+
+
+def test_a_cell_whose_output_matches_its_pin_passes(pytester: pytest.Pytester) -> None:
+    write_page(
+        pytester,
+        """
+        ```{code-cell} ipython3
+        ---
+        expected: |
+          tensor([[1., 1.],
+                  [1., 1.]], requires_grad=True)
+        ---
+        import torch
+        torch.ones(2, 2, requires_grad=True)
+        ```
+        """,
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_changed_character_fails_with_expected_got_file_and_line(
+    pytester: pytest.Pytester,
+) -> None:
+    write_page(
+        pytester,
+        """
+        Some prose.
+
+        ```{code-cell} ipython3
+        ---
+        expected: |
+          tensor([1., 3.])
+        ---
+        import torch
+        print(torch.tensor([1.0, 2.0]))
+        ```
+        """,
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "Example at */page.md, line 11, column 1 did not evaluate as expected:",
+            "Expected:",
+            "    tensor([1., 3.])",
+            "Got:",
+            "    tensor([1., 2.])",
+        ]
+    )
+
+
+def test_text_that_no_pin_covers_fails_and_offers_the_pin(pytester: pytest.Pytester) -> None:
+    write_page(
+        pytester,
+        """
+        ```{code-cell} ipython3
+        6 * 7
+        ```
+        """,
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*no `expected` option pins*", "expected: |", "  42"])
+
+
+def test_hidden_output_and_silent_cells_need_no_pin(pytester: pytest.Pytester) -> None:
+    write_page(
+        pytester,
+        """
+        ```{code-cell} ipython3
+        :tags: [remove-output]
+        print("only in the build log")
+        ```
+
+        ```{code-cell} ipython3
+        x = 6 * 7;
+        ```
+        """,
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_a_cell_that_raises_fails_naming_the_page_and_line(pytester: pytest.Pytester) -> None:
+    write_page(
+        pytester,
+        """
+        ```{code-cell} ipython3
+        y = 1
+        raise RuntimeError("planted")
+        ```
+        """,
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*the cell raised an error:*", '*page.md, cell at line 9", line 2*', "RuntimeError: planted"]
+    )
+
+
+def test_raises_exception_cells_must_raise_the_pinned_error(pytester: pytest.Pytester) -> None:
+    write_page(
+        pytester,
+        """
+        ```{code-cell} ipython3
+        ---
+        tags: [raises-exception]
+        expected: |
+          ValueError: wanted
+        ---
+        raise ValueError("wanted")
+        ```
+
+        ```{code-cell} ipython3
+        ---
+        tags: [raises-exception]
+        expected: |
+          ValueError: wanted
+        ---
+        raise ValueError("something else")
+        ```
+
+        ```{code-cell} ipython3
+        :tags: [raises-exception]
+        x = 1
+        ```
+        """,
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(["*raised another error than its `expected` pins*"])
+    result.stdout.fnmatch_lines(["*tagged raises-exception but raised nothing*"])
+
+
+def test_cells_and_doctest_blocks_share_one_namespace(pytester: pytest.Pytester) -> None:
+    write_page(
+        pytester,
+        """
+        ```{code-cell} ipython3
+        import torch
+        x = torch.tensor([1.0, 2.0])
+        ```
+
+        ```python
+        >>> x * 2
+        tensor([2., 5.])
+        ```
+        """,
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["Expected:", "    tensor([2., 5.])", "Got:", "    tensor([2., 4.])"])
+
+
+def test_the_display_rules_follow_jupyter() -> None:
+    namespace: dict[str, object] = {}
+    assert run_cell("1 + 1", namespace, "cell") == "2\n"
+    assert run_cell("1 + 1;", namespace, "cell") == ""
+    assert run_cell("x = 3\nNone", namespace, "cell") == ""
+    assert run_cell("print('a')\nx", namespace, "cell") == "a\n3\n"
+
+
+def _pinned_cells() -> list[tuple[Path, int, str, str]]:
+    """Run every page like pytest does; return each pinned cell with what it printed."""
+    pinned = []
+    sybil = page_sybil(DOCS)
+    for path in sorted(DOCS.rglob("*.md")):
+        if "_build" in path.parts:
+            continue
+        document = sybil.parse(path)
+        for example in document.examples():
+            options = example.region.lexemes.get("options", {})
+            is_cell = example.region.evaluator is evaluate_cell
+            if is_cell and "expected" in options and "raises-exception" not in cell_tags(options):
+                got = run_cell(str(example.parsed), document.namespace, str(path))
+                pinned.append((path, example.line, options["expected"], got))
+            else:
+                example.evaluate()
+    return pinned
+
+
+def test_changing_any_character_of_any_pin_on_the_site_fails() -> None:
+    pinned = _pinned_cells()
+    assert len(pinned) >= 20, "the site pins fewer outputs than it shows"
+    for path, line, expected, got in pinned:
+        where = f"{path.relative_to(DOCS)}:{line}"
+        assert output_difference(expected, got, "pin") is None, where
+        for index, character in enumerate(expected):
+            if character.isspace():
+                continue  # whitespace is normalised on purpose
+            mutated = expected[:index] + ("X" if character != "X" else "Y") + expected[index + 1 :]
+            assert output_difference(mutated, got, "pin") is not None, (where, mutated)
