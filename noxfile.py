@@ -30,6 +30,7 @@ HTML = BUILD / "html"
 
 
 def install(session: nox.Session, group: str) -> None:
+    """Install a dependency group from pyproject.toml, then this project without its deps."""
     session.install(*nox.project.dependency_groups(PYPROJECT, group))
     session.install("-e", ".", "--no-deps")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -11,7 +12,7 @@ sys.path.insert(0, str(DOCS / "_ext"))
 
 project = "Autograd Guide"
 author = "Autograd Guide developers"
-copyright = "2026, Autograd Guide developers"  # noqa: A001 (Sphinx's name)
+copyright = "2026, Autograd Guide developers"
 language = "en"
 
 extensions = [
@@ -22,7 +23,7 @@ extensions = [
     "cell_failures",
 ]
 
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "README.md", "conftest.py"]
+exclude_patterns = ["_build", "_ipython", "**.ipynb_checkpoints"]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
 
@@ -43,6 +44,8 @@ myst_all_links_external = False
 # with a cache folder keyed on the helper package and the torch version, so
 # a local rebuild can never show outputs computed by other code.
 nb_execution_mode = "cache"
+# The kernel reads its configuration from docs/_ipython (short tracebacks).
+os.environ["IPYTHONDIR"] = str(DOCS / "_ipython")
 nb_execution_timeout = 120
 # A cell that raises fails the build with page, line, source and error:
 # see docs/_ext/cell_failures.py, which sets the two execution_*_error options.

@@ -5,6 +5,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
-from page_doctests import page_sybil  # noqa: E402 (needs the path above)
+from page_doctests import page_sybil
 
 pytest_collect_file = page_sybil(Path(__file__).parent).pytest()

@@ -45,7 +45,16 @@ def make_site(root: Path, cell: str, tags: str = "") -> Path:
 
 def build(source: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", str(source), str(source.parent / "html")],
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-q",
+            str(source),
+            str(source.parent / "html"),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -58,7 +67,10 @@ def test_a_failing_cell_fails_the_build_with_page_line_source_and_error(tmp_path
     source = make_site(tmp_path, 'value = 41\nraise RuntimeError("planted failure")')
     result = build(source)
     assert result.returncode != 0
-    assert f"{source / 'page.md'}:13: WARNING: code cell raised RuntimeError: planted failure" in result.stderr
+    assert (
+        f"{source / 'page.md'}:13: WARNING: code cell raised RuntimeError: planted failure"
+        in result.stderr
+    )
     assert 'raise RuntimeError("planted failure")' in result.stderr
     assert "value = 41" in result.stderr
     assert "\x1b[" not in result.stderr.split("WARNING: code cell")[1], "colour codes in the report"
@@ -88,7 +100,9 @@ def test_the_execution_cache_key_changes_with_the_helper_package(
     assert execution_cache.execution_key() != before
 
 
-def test_the_execution_cache_key_changes_with_the_torch_version(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_execution_cache_key_changes_with_the_torch_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     before = execution_cache.execution_key()
     real_version = execution_cache.metadata.version
 

@@ -122,7 +122,11 @@ def test_a_cell_that_raises_fails_naming_the_page_and_line(pytester: pytest.Pyte
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ["*the cell raised an error:*", '*page.md, cell at line 9", line 2*', "RuntimeError: planted"]
+        [
+            "*the cell raised an error:*",
+            '*page.md, cell at line 9", line 2*',
+            "RuntimeError: planted",
+        ]
     )
 
 
@@ -177,7 +181,9 @@ def test_cells_and_doctest_blocks_share_one_namespace(pytester: pytest.Pytester)
     )
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["Expected:", "    tensor([2., 5.])", "Got:", "    tensor([2., 4.])"])
+    result.stdout.fnmatch_lines(
+        ["Expected:", "    tensor([2., 5.])", "Got:", "    tensor([2., 4.])"]
+    )
 
 
 def test_the_display_rules_follow_jupyter() -> None:

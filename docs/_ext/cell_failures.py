@@ -116,6 +116,7 @@ def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the failing-cell report with Sphinx."""
     # Errors become outputs; this extension, not myst-nb, decides what fails.
     app.config.nb_execution_allow_errors = True
     app.config.nb_execution_raise_on_error = False

@@ -76,6 +76,7 @@ def _configure(app: Sphinx, config: Config) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the execution-mode choice with Sphinx."""
     # Runs before myst-nb reads these values (its handler has a later priority).
     app.connect("config-inited", _configure, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

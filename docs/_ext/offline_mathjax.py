@@ -39,5 +39,6 @@ def _use_local_mathjax(app: Sphinx, config: Config) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the local MathJax with Sphinx."""
     app.connect("config-inited", _use_local_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

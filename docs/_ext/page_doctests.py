@@ -52,7 +52,7 @@ def run_cell(source: str, namespace: dict[str, Any], filename: str) -> str:
     # "warnings are errors" must not turn a demonstrated warning into a failure.
     with contextlib.redirect_stdout(shown), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        exec(compile(module, filename, "exec"), namespace)
+        exec(compile(module, filename, "exec"), namespace)  # noqa: S102 (running cells is the point)
         if last is not None:
             value = eval(compile(last, filename, "eval"), namespace)
             if value is not None:
@@ -94,17 +94,21 @@ def evaluate_cell(example: Example) -> str | None:
     filename = f"{example.path}, cell at line {example.line}"
     try:
         got = run_cell(source, example.namespace, filename)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 (a page may demonstrate any error)
         if RAISES not in tags:
             return "the cell raised an error:\n" + _format_error(error, filename)
         if expected is None:
             return None
         got = traceback.format_exception_only(error)[-1]
-        return output_difference(expected, got, "the cell raised another error than its `expected` pins")
+        return output_difference(
+            expected, got, "the cell raised another error than its `expected` pins"
+        )
     if RAISES in tags:
         return "the cell is tagged raises-exception but raised nothing"
     if expected is not None:
-        return output_difference(expected, got, "the cell's output differs from its `expected` option")
+        return output_difference(
+            expected, got, "the cell's output differs from its `expected` option"
+        )
     if got.strip() and not tags & UNSHOWN:
         pin = "".join(f"  {line}\n" for line in got.splitlines())
         return f"the cell shows text that no `expected` option pins; add to the cell:\nexpected: |\n{pin}"
@@ -115,9 +119,11 @@ class CodeCellParser:
     """Find ``{code-cell}`` directives and their YAML options in MyST pages."""
 
     def __init__(self) -> None:
+        """Match ``{code-cell}`` fences with any language argument."""
         self.lexer = DirectiveLexer(directive="code-cell", arguments=".*")
 
     def __call__(self, document: Document) -> Iterable[Region]:
+        """Yield one region per code cell, evaluated by :func:`evaluate_cell`."""
         for region in self.lexer(document):
             region.parsed = region.lexemes["source"]
             region.evaluator = evaluate_cell
