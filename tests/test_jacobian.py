@@ -122,9 +122,7 @@ ENTRY_POINTS = {
     "vjp": lambda f, x: vjp(f, x, torch.ones(3)),
     "jvp": lambda f, x: jvp(f, x, torch.ones(3)),
 }
-entry_points = pytest.mark.parametrize(
-    "call", ENTRY_POINTS.values(), ids=ENTRY_POINTS.keys()
-)
+entry_points = pytest.mark.parametrize("call", ENTRY_POINTS.values(), ids=ENTRY_POINTS.keys())
 
 
 def as_tuple(result):
@@ -150,9 +148,7 @@ def test_forward_jacobian_matches_jacfwd(f, x):
 @QUICK
 @given(f=FUNCTIONS, x=points())
 def test_reverse_and_forward_jacobians_agree(f, x):
-    torch.testing.assert_close(
-        jacobian(f, x, mode="reverse"), jacobian(f, x, mode="forward")
-    )
+    torch.testing.assert_close(jacobian(f, x, mode="reverse"), jacobian(f, x, mode="forward"))
 
 
 @QUICK
@@ -256,12 +252,8 @@ def test_output_built_from_a_parameter_but_not_x_has_a_zero_jacobian(mode):
 
 def test_vjp_and_jvp_of_an_output_that_ignores_x_are_zero():
     x = torch.tensor([1.0, 2.0, 3.0])
-    assert torch.equal(
-        vjp(lambda x: torch.ones(2), x, torch.ones(2))[1], torch.zeros(3)
-    )
-    assert torch.equal(
-        jvp(lambda x: torch.ones(2), x, torch.ones(3))[1], torch.zeros(2)
-    )
+    assert torch.equal(vjp(lambda x: torch.ones(2), x, torch.ones(2))[1], torch.zeros(3))
+    assert torch.equal(jvp(lambda x: torch.ones(2), x, torch.ones(3))[1], torch.zeros(2))
 
 
 # --- x and the caller's tensors are left alone; results are detached -----------
@@ -371,9 +363,7 @@ def test_f_that_is_not_callable_is_refused(call):
 @entry_points
 def test_x_that_is_not_a_tensor_is_refused(call):
     f = RecordingFunction()
-    with pytest.raises(
-        TypeError, match=re.escape("x must be a torch.Tensor, got list")
-    ):
+    with pytest.raises(TypeError, match=re.escape("x must be a torch.Tensor, got list")):
         call(f, [1.0, 2.0, 3.0])
     assert f.calls == 0
 
@@ -399,9 +389,7 @@ def test_unknown_mode_is_refused_with_the_allowed_values(mode):
 @pytest.mark.parametrize(
     ("v", "error", "message"),
     [
-        pytest.param(
-            [1.0, 1.0, 1.0], TypeError, "v must be a torch.Tensor, got list", id="list"
-        ),
+        pytest.param([1.0, 1.0, 1.0], TypeError, "v must be a torch.Tensor, got list", id="list"),
         pytest.param(
             torch.ones(3, dtype=torch.int64),
             TypeError,
@@ -452,9 +440,7 @@ def test_v_unlike_f_x_is_refused_before_any_backward_pass(v, error, message):
 @pytest.mark.parametrize(
     ("u", "error", "message"),
     [
-        pytest.param(
-            [1.0, 1.0, 1.0], TypeError, "u must be a torch.Tensor, got list", id="list"
-        ),
+        pytest.param([1.0, 1.0, 1.0], TypeError, "u must be a torch.Tensor, got list", id="list"),
         pytest.param(
             torch.ones(2, 3),
             ValueError,
@@ -486,9 +472,7 @@ def test_u_unlike_x_is_refused_before_f_is_called(u, error, message):
 @pytest.mark.parametrize(
     ("returns", "message"),
     [
-        pytest.param(
-            lambda x: [x], "f must return a torch.Tensor, got list", id="list"
-        ),
+        pytest.param(lambda x: [x], "f must return a torch.Tensor, got list", id="list"),
         pytest.param(
             lambda x: (x > 0).long(),
             "f must return a floating-point tensor, got dtype torch.int64",

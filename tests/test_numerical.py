@@ -128,9 +128,7 @@ def test_numerical_and_autograd_jacobians_agree_where_gradcheck_passes(f):
 def test_numerical_jacobian_exposes_a_wrong_backward_as_gradcheck_does():
     x = torch.tensor([0.5, 1.0, 2.0], dtype=torch.float64)
     f = SinWithWrongBackward.apply
-    assert not torch.autograd.gradcheck(
-        f, (x.clone().requires_grad_(),), raise_exception=False
-    )
+    assert not torch.autograd.gradcheck(f, (x.clone().requires_grad_(),), raise_exception=False)
     assert not torch.allclose(numerical_jacobian(f, x), jacobian(f, x))
     torch.testing.assert_close(numerical_jacobian(f, x), torch.diag(torch.cos(x)))
 
@@ -140,14 +138,10 @@ def test_central_differences_are_exact_for_a_quadratic_even_with_a_large_step():
     # derivative, which is zero here; a one-sided difference would be off by eps.
     x = torch.tensor([1.0, 2.0, 3.0])
     j = numerical_jacobian(lambda x: x**2, x, eps=0.5)
-    assert torch.equal(
-        j, torch.diag(torch.tensor([2.0, 4.0, 6.0], dtype=torch.float64))
-    )
+    assert torch.equal(j, torch.diag(torch.tensor([2.0, 4.0, 6.0], dtype=torch.float64)))
 
 
-@pytest.mark.parametrize(
-    "eps", [1, 0.25, np.float64(1e-6)], ids=["int", "float", "numpy"]
-)
+@pytest.mark.parametrize("eps", [1, 0.25, np.float64(1e-6)], ids=["int", "float", "numpy"])
 def test_any_positive_real_step_is_accepted(eps):
     j = numerical_jacobian(lambda x: 3 * x, X, eps=eps)
     torch.testing.assert_close(j, 3 * torch.eye(3, dtype=torch.float64))
@@ -210,9 +204,7 @@ def test_result_is_detached():
     ("eps", "error", "message"),
     [
         pytest.param("1e-6", TypeError, "eps must be a real number, got str", id="str"),
-        pytest.param(
-            None, TypeError, "eps must be a real number, got NoneType", id="none"
-        ),
+        pytest.param(None, TypeError, "eps must be a real number, got NoneType", id="none"),
         pytest.param(True, TypeError, "eps must be a real number, got bool", id="bool"),
         pytest.param(
             torch.tensor(1e-6),
@@ -220,12 +212,8 @@ def test_result_is_detached():
             "eps must be a real number, got Tensor",
             id="tensor",
         ),
-        pytest.param(
-            1j, TypeError, "eps must be a real number, got complex", id="complex"
-        ),
-        pytest.param(
-            0, ValueError, "eps must be a positive finite number, got 0.0", id="zero"
-        ),
+        pytest.param(1j, TypeError, "eps must be a real number, got complex", id="complex"),
+        pytest.param(0, ValueError, "eps must be a positive finite number, got 0.0", id="zero"),
         pytest.param(
             -1e-6,
             ValueError,
@@ -284,9 +272,7 @@ def test_x_that_is_not_a_floating_point_tensor_is_refused(x, message):
 @pytest.mark.parametrize(
     ("returns", "message"),
     [
-        pytest.param(
-            lambda x: x.tolist(), "f must return a torch.Tensor, got list", id="list"
-        ),
+        pytest.param(lambda x: x.tolist(), "f must return a torch.Tensor, got list", id="list"),
         pytest.param(
             lambda x: (x > 0).long(),
             "f must return a floating-point tensor, got dtype torch.int64",

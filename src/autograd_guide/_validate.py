@@ -25,9 +25,7 @@ def require_float_tensor(value: object, name: str) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
     if not value.is_floating_point():
-        raise TypeError(
-            f"{name} must be a floating-point tensor, got dtype {value.dtype}"
-        )
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
     return value
 
 
@@ -64,7 +62,7 @@ def require_like(
 def require_positive_finite(value: object, name: str) -> float:
     """Return ``value`` as a float if it is a real number in (0, inf)."""
     # bool is a subclass of int, yet True as a step size is surely a mistake.
-    if not isinstance(value, Real):
+    if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     number = float(value)
     if not (math.isfinite(number) and number > 0):
@@ -77,7 +75,5 @@ def require_float_output(value: object) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"f must return a torch.Tensor, got {type(value).__name__}")
     if not value.is_floating_point():
-        raise TypeError(
-            f"f must return a floating-point tensor, got dtype {value.dtype}"
-        )
+        raise TypeError(f"f must return a floating-point tensor, got dtype {value.dtype}")
     return value

@@ -144,9 +144,7 @@ def jvp(
     return _push_forward(f, x, u)
 
 
-def _jacobian_by_rows(
-    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor
-) -> torch.Tensor:
+def _jacobian_by_rows(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     x_leaf = _leaf_copy(x)
     y = _record(f, x_leaf)
     rows = [_pull_back(y, x_leaf, e_i) for e_i in _one_hots(y)]
@@ -180,9 +178,7 @@ def _leaf_copy(x: torch.Tensor) -> torch.Tensor:
     return x.detach().clone().requires_grad_(True)
 
 
-def _record(
-    f: Callable[[torch.Tensor], torch.Tensor], x_leaf: torch.Tensor
-) -> torch.Tensor:
+def _record(f: Callable[[torch.Tensor], torch.Tensor], x_leaf: torch.Tensor) -> torch.Tensor:
     # Inside a caller's torch.no_grad() nothing would be recorded to go back through.
     with torch.enable_grad():
         return _validate.require_float_output(f(x_leaf))

@@ -71,7 +71,5 @@ def numerical_jacobian(
     return torch.stack(columns, dim=-1).reshape(columns[0].shape + x.shape).detach()
 
 
-def _evaluate(
-    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor
-) -> torch.Tensor:
+def _evaluate(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     return _validate.require_float_output(f(x))
