@@ -20,7 +20,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "offline_mathjax",
     "execution_cache",
-    "cell_failures",
+    "cell_checks",
 ]
 
 exclude_patterns = ["_build", "_ipython", "**.ipynb_checkpoints"]
@@ -48,7 +48,7 @@ nb_execution_mode = "cache"
 os.environ["IPYTHONDIR"] = str(DOCS / "_ipython")
 nb_execution_timeout = 120
 # A cell that raises fails the build with page, line, source and error:
-# see docs/_ext/cell_failures.py, which sets the two execution_*_error options.
+# see docs/_ext/cell_checks.py, which sets the two execution_*_error options.
 nb_execution_show_tb = True
 nb_merge_streams = True
 nb_output_stderr = "show"

@@ -8,3 +8,7 @@ sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 from page_doctests import page_sybil
 
 pytest_collect_file = page_sybil(Path(__file__).parent).pytest()
+
+# Only the pages are tests here: not the Sphinx configuration, its extensions
+# or the kernel's IPython profile (pytest's --doctest-modules would import them).
+collect_ignore_glob = ["conf.py", "_ext/*", "_ipython/*"]

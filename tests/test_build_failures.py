@@ -1,4 +1,4 @@
-"""The docs build: a failing cell fails it with page, line, source and error; caches cannot go stale."""
+"""The docs build fails on a cell that raises or shows other text than its pin; caches never go stale."""
 
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ kernelspec:
 """
 
 
-def make_site(root: Path, cell: str, tags: str = "") -> Path:
+def make_site(root: Path, cell: str, options: str = "") -> Path:
     source = root / "src"
     source.mkdir()
     (source / "conf.py").write_text(
         f"import sys\nsys.path.insert(0, {str(EXT)!r})\n"
-        'extensions = ["myst_nb", "cell_failures"]\n'
+        'extensions = ["myst_nb", "cell_checks"]\n'
         'nb_execution_mode = "force"\n'
         "nb_execution_show_tb = True\n",
         encoding="utf-8",
@@ -35,7 +35,6 @@ def make_site(root: Path, cell: str, tags: str = "") -> Path:
     (source / "index.md").write_text(
         PAGE_HEADER + "# Site\n\n```{toctree}\npage\n```\n", encoding="utf-8"
     )
-    options = f":tags: [{tags}]\n" if tags else ""
     (source / "page.md").write_text(
         PAGE_HEADER + f"# Page\n\nText.\n\n```{{code-cell}} ipython3\n{options}{cell}\n```\n",
         encoding="utf-8",
@@ -81,7 +80,27 @@ def test_a_failing_cell_fails_the_build_with_page_line_source_and_error(tmp_path
 
 @pytest.mark.slow
 def test_a_cell_tagged_raises_exception_may_fail(tmp_path: Path) -> None:
-    source = make_site(tmp_path, 'raise RuntimeError("on purpose")', tags="raises-exception")
+    source = make_site(tmp_path, 'raise RuntimeError("on purpose")', ":tags: [raises-exception]\n")
+    result = build(source)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.slow
+def test_output_other_than_the_pin_fails_the_build_with_expected_and_got(tmp_path: Path) -> None:
+    pin = "---\nexpected: |\n  <AddBackward0 object at 0x...>\n---\n"
+    cell = "import torch\n(torch.ones(1, requires_grad=True) + 1).grad_fn"
+    source = make_site(tmp_path, cell, pin)
+    result = build(source)
+    assert result.returncode != 0
+    report = result.stderr.split(f"{source / 'page.md'}:13: WARNING: code cell shows other text")[1]
+    # The kernel shows IPython's pretty form, not repr(): the pin must follow the page.
+    assert "Expected:\n    <AddBackward0 object at 0x...>\nGot:\n    <AddBackward0 at 0x" in report
+
+
+@pytest.mark.slow
+def test_output_that_matches_its_pin_builds(tmp_path: Path) -> None:
+    pin = "---\nexpected: |\n  tensor([2.], grad_fn=<AddBackward0>)\n---\n"
+    source = make_site(tmp_path, "import torch\ntorch.ones(1, requires_grad=True) + 1", pin)
     result = build(source)
     assert result.returncode == 0, result.stderr
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from IPython.core.formatters import PlainTextFormatter
 from IPython.core.inputtransformer2 import TransformerManager
 from sybil import Document, Example, Region, Sybil
 from sybil.parsers.myst import PythonCodeBlockParser, SkipParser
@@ -38,6 +39,9 @@ RAISES = "raises-exception"
 UNSHOWN = {"remove-output", "remove_output", "remove-cell", "remove_cell"}
 
 _to_python = TransformerManager().transform_cell
+# What a Jupyter kernel shows for a cell's last value (IPython's pretty printer:
+# "<AddBackward0 at 0x...>" where repr() says "<AddBackward0 object at 0x...>").
+_display = PlainTextFormatter()
 _checker = doctest.OutputChecker()
 
 
@@ -56,7 +60,7 @@ def run_cell(source: str, namespace: dict[str, Any], filename: str) -> str:
         if last is not None:
             value = eval(compile(last, filename, "eval"), namespace)
             if value is not None:
-                print(repr(value))
+                print(_display(value))
     return shown.getvalue()
 
 

@@ -1,0 +1,179 @@
+"""Hold every executed cell to what its page promises, and fail the build where it does not.
+
+Two promises, both checked on the outputs the reader will actually see:
+
+* **A cell does not raise**, unless it is tagged ``raises-exception``.
+  myst-nb either stops the whole build at the first failing page with a long
+  Sphinx traceback (``nb_execution_raise_on_error``) or logs a warning naming
+  only the file. Here every cell runs (``nb_execution_allow_errors``) and each
+  error becomes one warning at the cell's line, with its source and the error.
+* **A cell shows what its ``expected`` option pins** (compared like a doctest,
+  with ``ELLIPSIS`` and ``NORMALIZE_WHITESPACE``). pytest checks the same pins
+  by running the cells itself (``page_doctests.py``); this check closes the gap
+  between that run and the kernel's, so the pin is what the page displays.
+
+With ``-W --keep-going`` the build fails listing every broken cell at once.
+A page that had a broken cell is read again on the next build even if it did
+not change, so an incremental build cannot hide the failure.
+"""
+
+from __future__ import annotations
+
+import doctest
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_TAG = "raises-exception"
+OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\{code-cell\}")
+_checker = doctest.OutputChecker()
+# Output classes myst-nb gives what a cell shows: printed text, the last
+# value, an error. stderr (warnings) is shown but not pinned.
+_PINNED_OUTPUTS = ("stream", "text_plain", "traceback")
+
+
+def _fence_line(cell: nodes.Element) -> int | None:
+    """Return the line of the cell's opening fence in the page's source.
+
+    myst-nb locates a cell a couple of lines below its fence; pytest's page
+    doctests name the fence line, so both reports point at the same line.
+    """
+    line = cell.line
+    if line is None or not cell.source:
+        return line
+    try:
+        lines = Path(cell.source).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return line
+    for number in range(min(line, len(lines)), 0, -1):
+        if _FENCE.match(lines[number - 1]):
+            return number
+    return line
+
+
+def _cell_source(cell: nodes.Element) -> str:
+    for child in cell.children:
+        if isinstance(child, nodes.Element) and child.get("nb_element") == "cell_code_source":
+            return child.astext()
+    return "(source hidden by remove-input)"
+
+
+def _tags(cell: nodes.Element) -> list[str]:
+    tags = cell.get("cell_metadata", {}).get("tags", [])
+    return list(yaml.safe_load(tags) or []) if isinstance(tags, str) else list(tags)
+
+
+def _outputs(cell: nodes.Element, kind: str) -> list[str]:
+    return [
+        _ANSI.sub("", block.astext())
+        for block in cell.findall(nodes.literal_block)
+        if "output" in block["classes"] and kind in block["classes"]
+    ]
+
+
+def _shown_text(cell: nodes.Element) -> str:
+    """The text a reader sees under the cell, in order, as pytest's page doctests collect it."""
+    shown = []
+    for block in cell.findall(nodes.literal_block):
+        classes = block["classes"]
+        if "output" in classes and any(kind in classes for kind in _PINNED_OUTPUTS):
+            text = _ANSI.sub("", block.astext())
+            if "traceback" in classes:  # the error's last line, as the pin states it
+                text = text.strip().splitlines()[-1] if text.strip() else ""
+            shown.append(text if text.endswith("\n") else text + "\n")
+    return "".join(shown)
+
+
+def _indented(text: str) -> str:
+    return "".join(f"\n    {line}" for line in text.splitlines())
+
+
+def _check_cell(app: Sphinx, cell: nodes.Element) -> bool:
+    """Warn about a broken cell; return whether it was broken."""
+    where = (app.env.docname, _fence_line(cell))
+    tags = _tags(cell)
+    errors = _outputs(cell, "traceback")
+    if errors and ALLOWED_TAG not in tags:
+        last = [line for line in errors[-1].splitlines() if line.strip()]
+        logger.warning(
+            "code cell raised %s\n  cell source:%s\n  error:%s\n"
+            "  (tag the cell `raises-exception` only if the error is the point)",
+            last[-1].strip() if last else "an error",
+            _indented(_cell_source(cell)),
+            _indented(errors[-1]),
+            location=where,
+            type="autograd_guide",
+            subtype="cell_error",
+        )
+        return True
+    expected = cell.get("cell_metadata", {}).get("expected")
+    if expected is None:
+        return False
+    want = expected if expected.endswith("\n") else expected + "\n"
+    got = _shown_text(cell)
+    if _checker.check_output(want, got, OPTIONFLAGS):
+        return False
+    logger.warning(
+        "code cell shows other text than its `expected` option pins\n  cell source:%s\n%s",
+        _indented(_cell_source(cell)),
+        _checker.output_difference(doctest.Example("", want), got, OPTIONFLAGS).rstrip(),
+        location=where,
+        type="autograd_guide",
+        subtype="cell_output",
+    )
+    return True
+
+
+def _broken_pages(env: BuildEnvironment) -> set[str]:
+    """Pages whose last read had a broken cell, kept in the pickled environment."""
+    if not hasattr(env, "autograd_guide_broken_pages"):
+        env.autograd_guide_broken_pages = set()  # type: ignore[attr-defined]
+    return env.autograd_guide_broken_pages  # type: ignore[attr-defined,no-any-return]
+
+
+def _check_cells(app: Sphinx, doctree: nodes.document) -> None:
+    broken = _broken_pages(app.env)
+    broken.discard(app.env.docname)
+    for cell in doctree.findall(nodes.container):
+        if cell.get("nb_element") == "cell_code" and _check_cell(app, cell):
+            broken.add(app.env.docname)
+
+
+def _reread_broken_pages(
+    app: Sphinx,
+    env: BuildEnvironment,
+    added: set[str],
+    changed: set[str],
+    removed: set[str],
+) -> list[str]:
+    return sorted(_broken_pages(env) - added - changed - removed)
+
+
+def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: Any) -> None:
+    _broken_pages(env).update(_broken_pages(other))
+
+
+def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    _broken_pages(env).discard(docname)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the cell checks with Sphinx."""
+    # Errors become outputs; this extension, not myst-nb, decides what fails.
+    app.config.nb_execution_allow_errors = True
+    app.config.nb_execution_raise_on_error = False
+    app.connect("env-get-outdated", _reread_broken_pages)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.connect("doctree-read", _check_cells)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}
