@@ -24,8 +24,6 @@ extensions = [
 ]
 
 exclude_patterns = ["_build", "_ipython", "**.ipynb_checkpoints"]
-templates_path = ["_templates"]
-html_static_path = ["_static"]
 
 # --- Pages -----------------------------------------------------------------
 myst_enable_extensions = [
