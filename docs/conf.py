@@ -18,7 +18,7 @@ language = "en"
 extensions = [
     "myst_nb",
     "sphinx.ext.mathjax",
-    "offline_mathjax",
+    "offline_assets",
     "execution_cache",
     "cell_checks",
 ]
@@ -49,7 +49,8 @@ nb_execution_timeout = 120
 # see docs/_ext/cell_checks.py, which sets the two execution_*_error options.
 nb_execution_show_tb = True
 nb_merge_streams = True
-nb_output_stderr = "show"
+# Anything a cell writes to stderr (a warning) is shown and fails the strict build.
+nb_output_stderr = "warn"
 
 # --- HTML ------------------------------------------------------------------
 html_theme = "sphinx_book_theme"

@@ -22,12 +22,12 @@ kernelspec:
 """
 
 
-def make_site(root: Path, cell: str, options: str = "") -> Path:
+def make_site(root: Path, cell: str, options: str = "", prose: str = "Text.") -> Path:
     source = root / "src"
     source.mkdir()
     (source / "conf.py").write_text(
         f"import sys\nsys.path.insert(0, {str(EXT)!r})\n"
-        'extensions = ["myst_nb", "cell_checks"]\n'
+        'extensions = ["myst_nb", "cell_checks", "offline_assets"]\n'
         'nb_execution_mode = "force"\n'
         "nb_execution_show_tb = True\n",
         encoding="utf-8",
@@ -36,7 +36,7 @@ def make_site(root: Path, cell: str, options: str = "") -> Path:
         PAGE_HEADER + "# Site\n\n```{toctree}\npage\n```\n", encoding="utf-8"
     )
     (source / "page.md").write_text(
-        PAGE_HEADER + f"# Page\n\nText.\n\n```{{code-cell}} ipython3\n{options}{cell}\n```\n",
+        PAGE_HEADER + f"# Page\n\n{prose}\n\n```{{code-cell}} ipython3\n{options}{cell}\n```\n",
         encoding="utf-8",
     )
     return source
@@ -103,6 +103,15 @@ def test_output_that_matches_its_pin_builds(tmp_path: Path) -> None:
     source = make_site(tmp_path, "import torch\ntorch.ones(1, requires_grad=True) + 1", pin)
     result = build(source)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.slow
+def test_a_script_from_another_host_fails_the_build_naming_the_page(tmp_path: Path) -> None:
+    script = '<script src="https://cdn.example.org/mathjax.js"></script>'
+    source = make_site(tmp_path, "x = 1", prose=script)
+    result = build(source)
+    assert result.returncode != 0
+    assert "page.html loads https://cdn.example.org/mathjax.js from another host" in result.stderr
 
 
 def test_the_execution_cache_key_changes_with_the_helper_package(

@@ -1,0 +1,83 @@
+"""Make the site work with no network: serve MathJax locally, and refuse any remote asset.
+
+Sphinx loads MathJax from a CDN by default; offline, readers would see raw
+TeX. The MathJax 3 files come from the PyPI package ``sphinx-mathjax-offline``,
+used here only as a data source: its own Sphinx hook copies the files after
+the build and is not declared safe for parallel builds.
+
+After the build, every HTML page is scanned: a script, stylesheet, font,
+image or frame loaded from another host fails the build, naming the page.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+_DIST = "sphinx-mathjax-offline"
+# Attributes through which a page loads something as it renders. Plain links
+# (<a href>) are navigation, not loads, and may point anywhere.
+_REMOTE_LOAD = re.compile(
+    r"<(script|img|iframe|source|audio|video)\b[^>]*\bsrc=[\"']((?:https?:)?//[^\"']+)"
+    r"|<link\b[^>]*\bhref=[\"']((?:https?:)?//[^\"']+)"
+    r"|url\(\s*[\"']?((?:https?:)?//[^)\"']+)",
+    re.IGNORECASE,
+)
+
+
+def _mathjax_static_dir() -> Path:
+    """Return the folder that holds ``mathjax/tex-chtml.js`` in the installed package."""
+    try:
+        dist = metadata.distribution(_DIST)
+    except metadata.PackageNotFoundError as error:
+        msg = f"{_DIST} is not installed: install the project's 'docs' dependency group"
+        raise ConfigError(msg) from error
+    for file in dist.files or ():
+        if file.name == "tex-chtml.js" and file.parent.name == "mathjax":
+            return Path(str(dist.locate_file(file))).parent.parent
+    msg = f"{_DIST} is installed but holds no mathjax/tex-chtml.js"
+    raise ConfigError(msg)
+
+
+def _use_local_mathjax(app: Sphinx, config: Config) -> None:
+    config.html_static_path.append(str(_mathjax_static_dir()))
+    config.mathjax_path = "mathjax/tex-chtml.js"
+
+
+def remote_loads(html: str) -> list[str]:
+    """Return the addresses on other hosts that a page would load while rendering."""
+    return [
+        next(group for group in match.groups()[1:] if group)
+        for match in _REMOTE_LOAD.finditer(html)
+    ]
+
+
+def _refuse_remote_assets(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    for page in sorted(outdir.rglob("*.html")):
+        for address in remote_loads(page.read_text(encoding="utf-8")):
+            logger.warning(
+                "%s loads %s from another host; the site must work offline",
+                page.relative_to(outdir),
+                address,
+                type="autograd_guide",
+                subtype="remote_asset",
+            )
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the local MathJax and the remote-asset check with Sphinx."""
+    app.connect("config-inited", _use_local_mathjax)
+    app.connect("build-finished", _refuse_remote_assets)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
