@@ -21,6 +21,7 @@ extensions = [
     "offline_assets",
     "execution_cache",
     "cell_checks",
+    "stray_math",
 ]
 
 exclude_patterns = ["_build", "_ipython", "**.ipynb_checkpoints"]

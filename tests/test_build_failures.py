@@ -27,7 +27,7 @@ def make_site(root: Path, cell: str, options: str = "", prose: str = "Text.") ->
     source.mkdir()
     (source / "conf.py").write_text(
         f"import sys\nsys.path.insert(0, {str(EXT)!r})\n"
-        'extensions = ["myst_nb", "cell_checks", "offline_assets"]\n'
+        'extensions = ["myst_nb", "cell_checks", "offline_assets", "stray_math"]\n'
         'nb_execution_mode = "force"\n'
         "nb_execution_show_tb = True\n",
         encoding="utf-8",
@@ -112,6 +112,15 @@ def test_a_script_from_another_host_fails_the_build_naming_the_page(tmp_path: Pa
     result = build(source)
     assert result.returncode != 0
     assert "page.html loads https://cdn.example.org/mathjax.js from another host" in result.stderr
+
+
+@pytest.mark.slow
+def test_math_that_did_not_parse_fails_the_build(tmp_path: Path) -> None:
+    prose = "- A list item with display math:\n  $$x^2$$ and more $\\alpha"
+    source = make_site(tmp_path, "x = 1", prose=prose)
+    result = build(source)
+    assert result.returncode != 0
+    assert "page.md:12: WARNING: unparsed math: a '$' is left in the text" in result.stderr
 
 
 def test_the_execution_cache_key_changes_with_the_helper_package(
