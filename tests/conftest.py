@@ -3,5 +3,16 @@
 import sys
 from pathlib import Path
 
+import pytest
+
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 sys.path.insert(0, str(DOCS / "_ext"))
+
+# tests/ is no package and pytest imports with --import-mode=importlib, which
+# leaves sys.path alone, so sample_functions.py (what the test files share) is
+# importable only once this folder is on the path.
+TESTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TESTS))
+# pytest rewrites asserts only in test files and conftest; the shared helpers
+# assert too, and their failures should show the values as well.
+pytest.register_assert_rewrite("sample_functions")

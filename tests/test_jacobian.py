@@ -7,18 +7,14 @@ import sys
 import textwrap
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 import autograd_guide
+import sample_functions as samples
 from autograd_guide import jacobian, jvp, vjp
-
-# Quick runs, and no example database written into the work tree.
-QUICK = settings(max_examples=30, deadline=None, database=None)
 
 # torch 2.13's own forward mode (torch.func.jvp, jacfwd) loads its decompositions
 # through the deprecated torch.jit.script on first use, which warns. Only the
@@ -28,91 +24,13 @@ TORCH_FORWARD_AD_WARNING = pytest.mark.filterwarnings(
 )
 
 
-# Functions of a tensor of any shape, with outputs of many shapes: the same
-# shape as x, a 0-d scalar, fewer or more elements than x (m != n).
-def elementwise_sin(x):
-    return torch.sin(x)
-
-
-def elementwise_exp(x):
-    return torch.exp(x)
-
-
-def matmul_by_fixed_matrix(x):
-    w = torch.linspace(-1.0, 1.0, 3 * x.numel(), dtype=x.dtype).reshape(3, -1)
-    return w @ x.reshape(-1)
-
-
-def total(x):
-    return x.sum()
-
-
-def mean_over_last_dim(x):
-    return x.mean(dim=-1)
-
-
-def outer_product(x):
-    flat = x.reshape(-1)
-    return torch.outer(flat, flat.cos())
-
-
-def softmax(x):
-    return torch.softmax(x.reshape(-1), dim=0)
-
-
-def cumulative_sum(x):
-    return torch.cumsum(x.reshape(-1), dim=0)
-
-
+# Not in samples.SMOOTH_FUNCTIONS: test_numerical.py has never sampled it, and
+# sharing the list must not change which functions either file draws from.
 def product_times_square(x):
     return x.prod() * x**2
 
 
-FUNCTIONS = st.sampled_from(
-    [
-        elementwise_sin,
-        elementwise_exp,
-        matmul_by_fixed_matrix,
-        total,
-        mean_over_last_dim,
-        outer_product,
-        softmax,
-        cumulative_sum,
-        product_times_square,
-    ]
-)
-
-
-def tensors(shape, dtype):
-    values = hnp.arrays(np.float64, shape, elements=st.floats(-2.0, 2.0))
-    return values.map(lambda a: torch.from_numpy(a).to(dtype))
-
-
-@st.composite
-def points(draw):
-    """A tensor x of rank 0 to 2, float32 or float64."""
-    shape = draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=4))
-    dtype = draw(st.sampled_from([torch.float32, torch.float64]))
-    return draw(tensors(shape, dtype))
-
-
-class RecordingFunction:
-    """Wraps fn, counting calls and backward passes through its output."""
-
-    def __init__(self, fn=torch.sin):
-        self.fn = fn
-        self.calls = 0
-        self.backward_passes = 0
-
-    def __call__(self, x):
-        self.calls += 1
-        y = self.fn(x)
-        if isinstance(y, torch.Tensor) and y.requires_grad:
-            y.register_hook(self._count_backward_pass)
-        return y
-
-    def _count_backward_pass(self, grad):
-        self.backward_passes += 1
+FUNCTIONS = st.sampled_from([*samples.SMOOTH_FUNCTIONS, product_times_square])
 
 
 # Each public entry point as a call of (f, x), with a well-formed v or u.
@@ -132,36 +50,36 @@ def as_tuple(result):
 # --- agreement with torch.func -------------------------------------------------
 
 
-@QUICK
-@given(f=FUNCTIONS, x=points())
+@samples.QUICK
+@given(f=FUNCTIONS, x=samples.points())
 def test_reverse_jacobian_matches_jacrev(f, x):
     torch.testing.assert_close(jacobian(f, x), torch.func.jacrev(f)(x))
 
 
 @TORCH_FORWARD_AD_WARNING
-@QUICK
-@given(f=FUNCTIONS, x=points())
+@samples.QUICK
+@given(f=FUNCTIONS, x=samples.points())
 def test_forward_jacobian_matches_jacfwd(f, x):
     torch.testing.assert_close(jacobian(f, x, mode="forward"), torch.func.jacfwd(f)(x))
 
 
-@QUICK
-@given(f=FUNCTIONS, x=points())
+@samples.QUICK
+@given(f=FUNCTIONS, x=samples.points())
 def test_reverse_and_forward_jacobians_agree(f, x):
     torch.testing.assert_close(jacobian(f, x, mode="reverse"), jacobian(f, x, mode="forward"))
 
 
-@QUICK
-@given(f=FUNCTIONS, x=points())
+@samples.QUICK
+@given(f=FUNCTIONS, x=samples.points())
 def test_jacobian_shape_is_output_shape_then_input_shape(f, x):
     assert jacobian(f, x).shape == f(x).shape + x.shape
 
 
-@QUICK
-@given(f=FUNCTIONS, x=points(), data=st.data())
+@samples.QUICK
+@given(f=FUNCTIONS, x=samples.points(), data=st.data())
 def test_vjp_matches_torch_func_vjp(f, x, data):
     y = f(x)
-    v = data.draw(tensors(y.shape, y.dtype))
+    v = data.draw(samples.tensors(y.shape, y.dtype))
     expected_y, pull_back = torch.func.vjp(f, x)
     (expected_vjp,) = pull_back(v)
     actual_y, actual_vjp = vjp(f, x, v)
@@ -171,10 +89,10 @@ def test_vjp_matches_torch_func_vjp(f, x, data):
 
 
 @TORCH_FORWARD_AD_WARNING
-@QUICK
-@given(f=FUNCTIONS, x=points(), data=st.data())
+@samples.QUICK
+@given(f=FUNCTIONS, x=samples.points(), data=st.data())
 def test_jvp_matches_torch_func_jvp(f, x, data):
-    u = data.draw(tensors(x.shape, x.dtype))
+    u = data.draw(samples.tensors(x.shape, x.dtype))
     expected_y, expected_jvp = torch.func.jvp(f, (x,), (u,))
     actual_y, actual_jvp = jvp(f, x, u)
     torch.testing.assert_close(actual_y, expected_y)
@@ -182,12 +100,12 @@ def test_jvp_matches_torch_func_jvp(f, x, data):
     assert actual_jvp.shape == f(x).shape
 
 
-@QUICK
-@given(f=FUNCTIONS, x=points(), data=st.data())
+@samples.QUICK
+@given(f=FUNCTIONS, x=samples.points(), data=st.data())
 def test_vjp_and_jvp_are_products_with_the_jacobian(f, x, data):
     y = f(x)
-    v = data.draw(tensors(y.shape, y.dtype))
-    u = data.draw(tensors(x.shape, x.dtype))
+    v = data.draw(samples.tensors(y.shape, y.dtype))
+    u = data.draw(samples.tensors(x.shape, x.dtype))
     j = jacobian(f, x)
     # v^T J contracts J's output dimensions; J u contracts its input dimensions.
     torch.testing.assert_close(vjp(f, x, v)[1], torch.tensordot(v, j, dims=v.dim()))
@@ -212,8 +130,8 @@ def test_non_contiguous_x_gives_the_same_jacobian(mode):
     x = torch.arange(6.0).reshape(2, 3).T
     assert not x.is_contiguous()
     torch.testing.assert_close(
-        jacobian(outer_product, x, mode=mode),
-        jacobian(outer_product, x.contiguous(), mode=mode),
+        jacobian(samples.outer_product, x, mode=mode),
+        jacobian(samples.outer_product, x.contiguous(), mode=mode),
     )
 
 
@@ -362,28 +280,29 @@ def test_f_that_is_not_callable_is_refused(call):
 
 @entry_points
 def test_x_that_is_not_a_tensor_is_refused(call):
-    f = RecordingFunction()
-    with pytest.raises(TypeError, match=re.escape("x must be a torch.Tensor, got list")):
-        call(f, [1.0, 2.0, 3.0])
-    assert f.calls == 0
+    samples.assert_refused_before_f_is_called(
+        TypeError,
+        "x must be a torch.Tensor, got list",
+        lambda f: call(f, [1.0, 2.0, 3.0]),
+    )
 
 
 @entry_points
 def test_x_that_is_not_floating_point_is_refused(call):
-    f = RecordingFunction()
-    message = "x must be a floating-point tensor, got dtype torch.int64"
-    with pytest.raises(TypeError, match=re.escape(message)):
-        call(f, torch.tensor([1, 2, 3]))
-    assert f.calls == 0
+    samples.assert_refused_before_f_is_called(
+        TypeError,
+        "x must be a floating-point tensor, got dtype torch.int64",
+        lambda f: call(f, torch.tensor([1, 2, 3])),
+    )
 
 
 @pytest.mark.parametrize("mode", ["backward", "Reverse", None])
 def test_unknown_mode_is_refused_with_the_allowed_values(mode):
-    f = RecordingFunction()
-    message = f"mode must be one of 'reverse', 'forward', got {mode!r}"
-    with pytest.raises(ValueError, match=re.escape(message)):
-        jacobian(f, X, mode=mode)
-    assert f.calls == 0
+    samples.assert_refused_before_f_is_called(
+        ValueError,
+        f"mode must be one of 'reverse', 'forward', got {mode!r}",
+        lambda f: jacobian(f, X, mode=mode),
+    )
 
 
 @pytest.mark.parametrize(
@@ -399,10 +318,7 @@ def test_unknown_mode_is_refused_with_the_allowed_values(mode):
     ],
 )
 def test_v_that_cannot_fit_any_output_is_refused_before_f_is_called(v, error, message):
-    f = RecordingFunction()
-    with pytest.raises(error, match=re.escape(message)):
-        vjp(f, X, v)
-    assert f.calls == 0
+    samples.assert_refused_before_f_is_called(error, message, lambda f: vjp(f, X, v))
 
 
 @pytest.mark.parametrize(
@@ -429,7 +345,7 @@ def test_v_that_cannot_fit_any_output_is_refused_before_f_is_called(v, error, me
     ],
 )
 def test_v_unlike_f_x_is_refused_before_any_backward_pass(v, error, message):
-    f = RecordingFunction()
+    f = samples.RecordingFunction()
     with pytest.raises(error, match=re.escape(message)):
         vjp(f, X, v)
     # f(x) had to be computed to know its shape and dtype, but only once.
@@ -462,10 +378,7 @@ def test_v_unlike_f_x_is_refused_before_any_backward_pass(v, error, message):
     ],
 )
 def test_u_unlike_x_is_refused_before_f_is_called(u, error, message):
-    f = RecordingFunction()
-    with pytest.raises(error, match=re.escape(message)):
-        jvp(f, X, u)
-    assert f.calls == 0
+    samples.assert_refused_before_f_is_called(error, message, lambda f: jvp(f, X, u))
 
 
 @entry_points

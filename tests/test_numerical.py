@@ -6,86 +6,11 @@ import re
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
+import sample_functions as samples
 from autograd_guide import jacobian, numerical_jacobian
-
-# Quick runs, and no example database written into the work tree.
-QUICK = settings(max_examples=30, deadline=None, database=None)
-
-
-# Smooth functions of a tensor of any shape, with outputs of many shapes.
-def elementwise_sin(x):
-    return torch.sin(x)
-
-
-def elementwise_exp(x):
-    return torch.exp(x)
-
-
-def matmul_by_fixed_matrix(x):
-    w = torch.linspace(-1.0, 1.0, 3 * x.numel(), dtype=x.dtype).reshape(3, -1)
-    return w @ x.reshape(-1)
-
-
-def total(x):
-    return x.sum()
-
-
-def mean_over_last_dim(x):
-    return x.mean(dim=-1)
-
-
-def outer_product(x):
-    flat = x.reshape(-1)
-    return torch.outer(flat, flat.cos())
-
-
-def softmax(x):
-    return torch.softmax(x.reshape(-1), dim=0)
-
-
-def cumulative_sum(x):
-    return torch.cumsum(x.reshape(-1), dim=0)
-
-
-SMOOTH_FUNCTIONS = [
-    elementwise_sin,
-    elementwise_exp,
-    matmul_by_fixed_matrix,
-    total,
-    mean_over_last_dim,
-    outer_product,
-    softmax,
-    cumulative_sum,
-]
-
-
-@st.composite
-def points(draw):
-    """A tensor x of rank 0 to 2, float32 or float64."""
-    shape = draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=4))
-    dtype = draw(st.sampled_from([torch.float32, torch.float64]))
-    values = draw(hnp.arrays(np.float64, shape, elements=st.floats(-2.0, 2.0)))
-    return torch.from_numpy(values).to(dtype)
-
-
-class RecordingFunction:
-    """Wraps fn, recording the dtype of every input it is called with."""
-
-    def __init__(self, fn=torch.sin):
-        self.fn = fn
-        self.input_dtypes = []
-
-    @property
-    def calls(self):
-        return len(self.input_dtypes)
-
-    def __call__(self, x):
-        self.input_dtypes.append(x.dtype)
-        return self.fn(x)
 
 
 class SinWithWrongBackward(torch.autograd.Function):
@@ -106,8 +31,8 @@ X = torch.tensor([1.0, 2.0, 3.0])
 # --- agreement with autograd ------------------------------------------------------
 
 
-@QUICK
-@given(f=st.sampled_from(SMOOTH_FUNCTIONS), x=points())
+@samples.QUICK
+@given(f=st.sampled_from(samples.SMOOTH_FUNCTIONS), x=samples.points())
 def test_numerical_jacobian_matches_jacrev_in_float64(f, x):
     x64 = x.to(torch.float64)
     torch.testing.assert_close(
@@ -118,7 +43,7 @@ def test_numerical_jacobian_matches_jacrev_in_float64(f, x):
     )
 
 
-@pytest.mark.parametrize("f", SMOOTH_FUNCTIONS)
+@pytest.mark.parametrize("f", samples.SMOOTH_FUNCTIONS)
 def test_numerical_and_autograd_jacobians_agree_where_gradcheck_passes(f):
     x = torch.tensor([[0.3, -1.2, 0.7], [1.5, -0.4, 0.1]], dtype=torch.float64)
     assert torch.autograd.gradcheck(f, (x.clone().requires_grad_(),))
@@ -149,9 +74,9 @@ def test_any_positive_real_step_is_accepted(eps):
 
 def test_shape_is_output_shape_then_input_shape():
     x = torch.ones(2, 3)
-    assert numerical_jacobian(total, x).shape == (2, 3)
-    assert numerical_jacobian(outer_product, x).shape == (6, 6, 2, 3)
-    assert numerical_jacobian(total, torch.tensor(2.0)).shape == ()
+    assert numerical_jacobian(samples.total, x).shape == (2, 3)
+    assert numerical_jacobian(samples.outer_product, x).shape == (6, 6, 2, 3)
+    assert numerical_jacobian(samples.total, torch.tensor(2.0)).shape == ()
     assert numerical_jacobian(torch.sin, torch.ones(0)).shape == (0, 0)
 
 
@@ -160,14 +85,14 @@ def test_shape_is_output_shape_then_input_shape():
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_f_is_evaluated_and_the_result_returned_in_float64(dtype):
-    f = RecordingFunction()
+    f = samples.RecordingFunction()
     j = numerical_jacobian(f, X.to(dtype))
     assert set(f.input_dtypes) == {torch.float64}
     assert j.dtype == torch.float64
 
 
 def test_f_is_called_twice_per_input_element():
-    f = RecordingFunction()
+    f = samples.RecordingFunction()
     numerical_jacobian(f, torch.ones(2, 3))
     assert f.calls == 2 * 6
 
@@ -235,10 +160,9 @@ def test_result_is_detached():
     ],
 )
 def test_bad_eps_is_refused_before_f_is_called(eps, error, message):
-    f = RecordingFunction()
-    with pytest.raises(error, match=re.escape(message)):
-        numerical_jacobian(f, X, eps=eps)
-    assert f.calls == 0
+    samples.assert_refused_before_f_is_called(
+        error, message, lambda f: numerical_jacobian(f, X, eps=eps)
+    )
 
 
 def test_f_that_is_not_callable_is_refused():
@@ -263,10 +187,9 @@ def test_f_that_is_not_callable_is_refused():
     ],
 )
 def test_x_that_is_not_a_floating_point_tensor_is_refused(x, message):
-    f = RecordingFunction()
-    with pytest.raises(TypeError, match=re.escape(message)):
-        numerical_jacobian(f, x)
-    assert f.calls == 0
+    samples.assert_refused_before_f_is_called(
+        TypeError, message, lambda f: numerical_jacobian(f, x)
+    )
 
 
 @pytest.mark.parametrize(
@@ -281,7 +204,7 @@ def test_x_that_is_not_a_floating_point_tensor_is_refused(x, message):
     ],
 )
 def test_f_returning_no_floating_point_tensor_is_refused(returns, message):
-    f = RecordingFunction(returns)
+    f = samples.RecordingFunction(returns)
     with pytest.raises(TypeError, match=re.escape(message)):
         numerical_jacobian(f, X)
     # Refused on the first evaluation, not after a whole column of them.
