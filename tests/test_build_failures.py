@@ -51,6 +51,7 @@ def build(source: Path) -> subprocess.CompletedProcess[str]:
             "-W",
             "--keep-going",
             "-q",
+            "--no-color",  # CI=true turns Sphinx colours on; the report itself must have none
             str(source),
             str(source.parent / "html"),
         ],
