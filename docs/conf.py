@@ -50,6 +50,8 @@ nb_execution_timeout = 120
 # see docs/_ext/cell_checks.py, which sets the two execution_*_error options.
 nb_execution_show_tb = True
 nb_merge_streams = True
+# Markdown that a cell displays (a table of timings) is read as MyST, tables included.
+nb_render_markdown_format = "myst"
 # Anything a cell writes to stderr (a warning) is shown and fails the strict build.
 nb_output_stderr = "warn"
 

@@ -7,7 +7,8 @@ notebooks; Sybil reads them and runs, in order:
 * each ``{code-cell}``, as Jupyter would (IPython syntax, the last expression
   displayed). A cell whose text output the reader sees must pin it in an
   ``expected`` option, compared like a doctest (``ELLIPSIS``,
-  ``NORMALIZE_WHITESPACE``); a cell tagged ``raises-exception`` must raise,
+  ``NORMALIZE_WHITESPACE``), unless tagged ``output-varies`` (timings) or its
+  output is removed; a cell tagged ``raises-exception`` must raise,
   and its ``expected`` is the error's last line (``RuntimeError: ...``);
 * each ``>>>`` example in a ``python`` code block, as a doctest.
 
@@ -20,6 +21,7 @@ import ast
 import contextlib
 import doctest
 import io
+import re
 import traceback
 import warnings
 from collections.abc import Iterable
@@ -35,8 +37,9 @@ from sybil.parsers.myst.lexers import DirectiveLexer
 
 OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 RAISES = "raises-exception"
-# Tags under which a cell's text output is not shown to readers, so needs no pin.
-UNSHOWN = {"remove-output", "remove_output", "remove-cell", "remove_cell"}
+# Tags under which a cell's text output needs no pin: not shown to readers, or
+# different on every run by nature (timings). A page still asserts its claims.
+UNPINNED = {"remove-output", "remove_output", "remove-cell", "remove_cell", "output-varies"}
 
 _to_python = TransformerManager().transform_cell
 # What a Jupyter kernel shows for a cell's last value (IPython's pretty printer:
@@ -113,7 +116,7 @@ def evaluate_cell(example: Example) -> str | None:
         return output_difference(
             expected, got, "the cell's output differs from its `expected` option"
         )
-    if got.strip() and not tags & UNSHOWN:
+    if got.strip() and not tags & UNPINNED:
         pin = "".join(f"  {line}\n" for line in got.splitlines())
         return f"the cell shows text that no `expected` option pins; add to the cell:\nexpected: |\n{pin}"
     return None
@@ -125,6 +128,14 @@ class CodeCellParser:
     def __init__(self) -> None:
         """Match ``{code-cell}`` fences with any language argument."""
         self.lexer = DirectiveLexer(directive="code-cell", arguments=".*")
+        # Sybil's pattern ends a YAML options block at its first blank line; a
+        # pinned output may contain one (a printed 3-d tensor), as myst-nb allows.
+        self.lexer.info_pattern = re.compile(
+            self.lexer.info_pattern.pattern.replace(
+                r"(?P<yaml_options>(?:.+\n)*)", r"(?P<yaml_options>(?:.*\n)*?)"
+            ),
+            re.MULTILINE,
+        )
 
     def __call__(self, document: Document) -> Iterable[Region]:
         """Yield one region per code cell, evaluated by :func:`evaluate_cell`."""

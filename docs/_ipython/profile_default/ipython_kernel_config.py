@@ -7,3 +7,8 @@ c.InteractiveShell.xmode = "Minimal"
 # The kernel talks to the build over loopback only; its warning about TCP
 # without encryption would otherwise print once per page in every build log.
 c.IPKernelApp.log_level = "ERROR"
+# Plots as SVG: crisp at any width, text searchable. No date and a fixed id
+# salt, so the same plot gives the same bytes on every build.
+c.InlineBackend.figure_formats = {"svg"}
+c.InlineBackend.print_figure_kwargs = {"bbox_inches": "tight", "metadata": {"Date": None}}
+c.InlineBackend.rc = {"svg.hashsalt": "autograd-guide", "figure.dpi": 96}
