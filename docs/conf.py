@@ -22,6 +22,7 @@ extensions = [
     "execution_cache",
     "cell_checks",
     "stray_math",
+    "image_alt",
 ]
 
 exclude_patterns = ["_build", "_ipython", "**.ipynb_checkpoints"]

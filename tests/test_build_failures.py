@@ -24,10 +24,10 @@ kernelspec:
 
 def make_site(root: Path, cell: str, options: str = "", prose: str = "Text.") -> Path:
     source = root / "src"
-    source.mkdir()
+    source.mkdir(parents=True)
     (source / "conf.py").write_text(
         f"import sys\nsys.path.insert(0, {str(EXT)!r})\n"
-        'extensions = ["myst_nb", "cell_checks", "offline_assets", "stray_math"]\n'
+        'extensions = ["myst_nb", "cell_checks", "offline_assets", "stray_math", "image_alt"]\n'
         'nb_execution_mode = "force"\n'
         "nb_execution_show_tb = True\n",
         encoding="utf-8",
@@ -122,6 +122,18 @@ def test_math_that_did_not_parse_fails_the_build(tmp_path: Path) -> None:
     result = build(source)
     assert result.returncode != 0
     assert "page.md:12: WARNING: unparsed math: a '$' is left in the text" in result.stderr
+
+
+@pytest.mark.slow
+def test_an_image_without_alt_text_fails_the_build(tmp_path: Path) -> None:
+    cell = "from IPython.display import SVG\nSVG('<svg xmlns=\"http://www.w3.org/2000/svg\"/>')"
+    source = make_site(tmp_path, cell)
+    result = build(source)
+    assert result.returncode != 0
+    assert "page.md:13: WARNING: image" in result.stderr
+    assert "has no alt text" in result.stderr
+    alt = "---\nmystnb:\n  image:\n    alt: An empty picture.\n---\n"
+    assert build(make_site(tmp_path / "with-alt", cell, alt)).returncode == 0
 
 
 def test_the_execution_cache_key_changes_with_the_helper_package(

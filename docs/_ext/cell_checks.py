@@ -42,7 +42,7 @@ _checker = doctest.OutputChecker()
 _PINNED_OUTPUTS = ("stream", "text_plain", "traceback")
 
 
-def _fence_line(cell: nodes.Element) -> int | None:
+def fence_line(cell: nodes.Element) -> int | None:
     """Return the line of the cell's opening fence in the page's source.
 
     myst-nb locates a cell a couple of lines below its fence; pytest's page
@@ -100,7 +100,7 @@ def _indented(text: str) -> str:
 
 def _check_cell(app: Sphinx, cell: nodes.Element) -> bool:
     """Warn about a broken cell; return whether it was broken."""
-    where = (app.env.docname, _fence_line(cell))
+    where = (app.env.docname, fence_line(cell))
     tags = _tags(cell)
     errors = _outputs(cell, "traceback")
     if errors and ALLOWED_TAG not in tags:
