@@ -6,6 +6,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
+# pytester's in-process runs forget the modules first imported inside them;
+# torch cannot be imported twice in one process (it crashes on the second),
+# so it is imported here, once, before any inner run imports it.
+import torch  # noqa: F401
 from page_doctests import cell_tags, evaluate_cell, output_difference, page_sybil, run_cell
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -192,6 +197,11 @@ def test_the_display_rules_follow_jupyter() -> None:
     assert run_cell("1 + 1;", namespace, "cell") == ""
     assert run_cell("x = 3\nNone", namespace, "cell") == ""
     assert run_cell("print('a')\nx", namespace, "cell") == "a\n3\n"
+    # An object with a picture of itself is shown as the picture, not as text.
+    run_cell(
+        "class Picture:\n    def _repr_svg_(self):\n        return '<svg/>'", namespace, "cell"
+    )
+    assert run_cell("Picture()", namespace, "cell") == ""
 
 
 def _pinned_cells() -> list[tuple[Path, int, str, str]]:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from IPython.core.formatters import PlainTextFormatter
+from IPython.core.formatters import DisplayFormatter
 from IPython.core.inputtransformer2 import TransformerManager
 from sybil import Document, Example, Region, Sybil
 from sybil.parsers.myst import PythonCodeBlockParser, SkipParser
@@ -42,9 +42,21 @@ RAISES = "raises-exception"
 UNPINNED = {"remove-output", "remove_output", "remove-cell", "remove_cell", "output-varies"}
 
 _to_python = TransformerManager().transform_cell
-# What a Jupyter kernel shows for a cell's last value (IPython's pretty printer:
-# "<AddBackward0 at 0x...>" where repr() says "<AddBackward0 object at 0x...>").
-_display = PlainTextFormatter()
+# What a Jupyter kernel offers for a cell's last value: text from IPython's
+# pretty printer ("<AddBackward0 at 0x...>" where repr() says "<AddBackward0
+# object at 0x...>"), and richer forms (SVG, HTML, Markdown) when the object
+# has them, which the page then shows instead of the text.
+_formatter = DisplayFormatter()
+
+
+def _shown_as_text(value: object) -> str | None:
+    """Return the text a page shows for a cell's last value, or None if it shows a picture."""
+    data, _ = _formatter.format(value)
+    # matplotlib's figures become images through the kernel's inline backend,
+    # which this plain formatter lacks.
+    if set(data) != {"text/plain"} or type(value).__module__.startswith("matplotlib"):
+        return None
+    return str(data["text/plain"])
 _checker = doctest.OutputChecker()
 
 
@@ -63,7 +75,9 @@ def run_cell(source: str, namespace: dict[str, Any], filename: str) -> str:
         if last is not None:
             value = eval(compile(last, filename, "eval"), namespace)
             if value is not None:
-                print(_display(value))
+                shown_as_text = _shown_as_text(value)
+                if shown_as_text is not None:
+                    print(shown_as_text)
     return shown.getvalue()
 
 
