@@ -57,6 +57,8 @@ def _shown_as_text(value: object) -> str | None:
     if set(data) != {"text/plain"} or type(value).__module__.startswith("matplotlib"):
         return None
     return str(data["text/plain"])
+
+
 _checker = doctest.OutputChecker()
 
 

@@ -1,4 +1,4 @@
-"""Helpers for the Autograd Guide: the Jacobian as PyTorch's autograd sees it.
+"""Helpers for the Autograd Guide: the Jacobian and the graph as PyTorch's autograd sees them.
 
 ``jacobian`` builds the full Jacobian of a function at a point either row by row
 from reverse-mode vector-Jacobian products or column by column from
@@ -7,11 +7,28 @@ on its own; ``numerical_jacobian`` estimates the Jacobian by central differences
 in float64, to check the other three against. All of them refuse bad arguments
 with a message naming the argument, leave their input untouched and return
 detached tensors.
+
+``describe`` records a tensor's autograd state (shape, dtype, ``requires_grad``,
+``is_leaf``, ``grad_fn``, ``grad``) as a ``TensorState`` that prints as a small
+table; ``draw_graph`` follows ``grad_fn`` and ``next_functions`` from a tensor
+down to its leaves and returns a ``GraphDrawing``: Graphviz source, an SVG
+picture and alt text. Both leave the tensor and its graph untouched.
 """
 
+from autograd_guide.describe import TensorState, describe
+from autograd_guide.graph import GraphDrawing, draw_graph
 from autograd_guide.jacobian import jacobian, jvp, vjp
 from autograd_guide.numerical import numerical_jacobian
 
-__all__ = ["jacobian", "jvp", "numerical_jacobian", "vjp"]
+__all__ = [
+    "GraphDrawing",
+    "TensorState",
+    "describe",
+    "draw_graph",
+    "jacobian",
+    "jvp",
+    "numerical_jacobian",
+    "vjp",
+]
 
 __version__ = "0.1.0"

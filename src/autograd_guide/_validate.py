@@ -20,13 +20,19 @@ def require_callable(value: object, name: str) -> None:
         raise TypeError(f"{name} must be callable, got {type(value).__name__}")
 
 
-def require_float_tensor(value: object, name: str) -> torch.Tensor:
-    """Return ``value`` if it is a floating-point tensor, the only kind autograd differentiates."""
+def require_tensor(value: object, name: str) -> torch.Tensor:
+    """Return ``value`` if it is a tensor of any dtype."""
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
-    if not value.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
     return value
+
+
+def require_float_tensor(value: object, name: str) -> torch.Tensor:
+    """Return ``value`` if it is a floating-point tensor, the only kind autograd differentiates."""
+    tensor = require_tensor(value, name)
+    if not tensor.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {tensor.dtype}")
+    return tensor
 
 
 def require_choice(value: object, name: str, allowed: Collection[str]) -> None:
