@@ -88,8 +88,10 @@ def _shown_text(cell: nodes.Element) -> str:
         classes = block["classes"]
         if "output" in classes and any(kind in classes for kind in _PINNED_OUTPUTS):
             text = _ANSI.sub("", block.astext())
-            if "traceback" in classes:  # the error's last line, as the pin states it
-                text = text.strip().splitlines()[-1] if text.strip() else ""
+            if "traceback" in classes:
+                # The kernel's Minimal tracebacks show just "Type: message", the
+                # message possibly over several lines: pinned whole, as pytest does.
+                text = text.strip()
             shown.append(text if text.endswith("\n") else text + "\n")
     return "".join(shown)
 
