@@ -23,6 +23,8 @@ extensions = [
     "cell_checks",
     "stray_math",
     "image_alt",
+    "page_description",
+    "sphinx_copybutton",
 ]
 
 exclude_patterns = ["_build", "_ipython", "**.ipynb_checkpoints"]
@@ -55,6 +57,14 @@ nb_merge_streams = True
 nb_render_markdown_format = "myst"
 # Anything a cell writes to stderr (a warning) is shown and fails the strict build.
 nb_output_stderr = "warn"
+
+# --- Copy buttons ---------------------------------------------------------
+# What is copied must run: strip ">>> " and "... " prompts, and leave out the
+# output lines of doctest examples.
+copybutton_prompt_text = r">>> |\.\.\. "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_exclude = ".linenos, .gp, .go"
 
 # --- HTML ------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
