@@ -19,13 +19,12 @@ not change, so an incremental build cannot hide the failure.
 
 from __future__ import annotations
 
-import doctest
 import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from docutils import nodes
+from pins import cell_tags, output_difference
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
@@ -33,10 +32,8 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 ALLOWED_TAG = "raises-exception"
-OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\{code-cell\}")
-_checker = doctest.OutputChecker()
 # Output classes myst-nb gives what a cell shows: printed text, the last
 # value, an error. stderr (warnings) is shown but not pinned.
 _PINNED_OUTPUTS = ("stream", "text_plain", "traceback")
@@ -66,11 +63,6 @@ def _cell_source(cell: nodes.Element) -> str:
         if isinstance(child, nodes.Element) and child.get("nb_element") == "cell_code_source":
             return child.astext()
     return "(source hidden by remove-input)"
-
-
-def _tags(cell: nodes.Element) -> list[str]:
-    tags = cell.get("cell_metadata", {}).get("tags", [])
-    return list(yaml.safe_load(tags) or []) if isinstance(tags, str) else list(tags)
 
 
 def _outputs(cell: nodes.Element, kind: str) -> list[str]:
@@ -103,7 +95,7 @@ def _indented(text: str) -> str:
 def _check_cell(app: Sphinx, cell: nodes.Element) -> bool:
     """Warn about a broken cell; return whether it was broken."""
     where = (app.env.docname, fence_line(cell))
-    tags = _tags(cell)
+    tags = cell_tags(cell.get("cell_metadata", {}))
     errors = _outputs(cell, "traceback")
     if errors and ALLOWED_TAG not in tags:
         last = [line for line in errors[-1].splitlines() if line.strip()]
@@ -121,14 +113,13 @@ def _check_cell(app: Sphinx, cell: nodes.Element) -> bool:
     expected = cell.get("cell_metadata", {}).get("expected")
     if expected is None:
         return False
-    want = expected if expected.endswith("\n") else expected + "\n"
-    got = _shown_text(cell)
-    if _checker.check_output(want, got, OPTIONFLAGS):
+    difference = output_difference(expected, _shown_text(cell), "")
+    if difference is None:
         return False
     logger.warning(
-        "code cell shows other text than its `expected` option pins\n  cell source:%s\n%s",
+        "code cell shows other text than its `expected` option pins\n  cell source:%s%s",
         _indented(_cell_source(cell)),
-        _checker.output_difference(doctest.Example("", want), got, OPTIONFLAGS).rstrip(),
+        difference,
         location=where,
         type="autograd_guide",
         subtype="cell_output",

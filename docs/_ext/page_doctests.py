@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import doctest
 import io
 import re
 import traceback
@@ -28,14 +27,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from IPython.core.formatters import DisplayFormatter
 from IPython.core.inputtransformer2 import TransformerManager
+from pins import OPTIONFLAGS, cell_tags, output_difference
 from sybil import Document, Example, Region, Sybil
 from sybil.parsers.myst import PythonCodeBlockParser, SkipParser
 from sybil.parsers.myst.lexers import DirectiveLexer
 
-OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 RAISES = "raises-exception"
 # Tags under which a cell's text output needs no pin: not shown to readers, or
 # different on every run by nature (timings). A page still asserts its claims.
@@ -59,9 +57,6 @@ def _shown_as_text(value: object) -> str | None:
     return str(data["text/plain"])
 
 
-_checker = doctest.OutputChecker()
-
-
 def run_cell(source: str, namespace: dict[str, Any], filename: str) -> str:
     """Execute cell source like a Jupyter kernel and return the text it shows."""
     module = ast.parse(_to_python(source), filename)
@@ -83,28 +78,12 @@ def run_cell(source: str, namespace: dict[str, Any], filename: str) -> str:
     return shown.getvalue()
 
 
-def output_difference(want: str, got: str, what: str) -> str | None:
-    """Compare like a doctest; describe the mismatch with Expected/Got, or return None."""
-    want = want if want.endswith("\n") else want + "\n"
-    if _checker.check_output(want, got, OPTIONFLAGS):
-        return None
-    example = doctest.Example(source="", want=want)
-    return f"{what}\n" + _checker.output_difference(example, got, OPTIONFLAGS)
-
-
 def _format_error(error: BaseException, filename: str) -> str:
     """Format a traceback from the cell's own frame down, without the harness above it."""
     tb = error.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename != filename:
         tb = tb.tb_next
     return "".join(traceback.format_exception(type(error), error, tb or error.__traceback__))
-
-
-def cell_tags(options: dict[str, Any]) -> list[str]:
-    """Return a cell's tags from either option form: ``:tags: [a, b]`` or a YAML block."""
-    tags = options.get("tags", [])
-    # The short ``:key: value`` form reaches us as a string; myst-nb reads it as YAML.
-    return list(yaml.safe_load(tags) or []) if isinstance(tags, str) else list(tags)
 
 
 def evaluate_cell(example: Example) -> str | None:
