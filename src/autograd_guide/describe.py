@@ -78,7 +78,7 @@ def describe(tensor: torch.Tensor) -> TensorState:
         tensor: Any tensor.
 
     Returns:
-        The state: shape, dtype, ``requires_grad``, ``is_leaf``, the class
+        A :class:`TensorState` with the shape, dtype, ``requires_grad``, ``is_leaf``, the class
         name of ``grad_fn`` and a detached copy of ``.grad``. Its ``repr`` is a
         table with one field per line.
 

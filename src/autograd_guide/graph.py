@@ -187,7 +187,7 @@ def draw_graph(
             that match nothing are ignored.
 
     Returns:
-        The drawing: ``.dot`` holds the Graphviz source, ``.svg`` the picture
+        A :class:`GraphDrawing`. Its ``.dot`` holds the Graphviz source, ``.svg`` the picture
         (rendered on first use) and ``.alt`` a one-sentence description;
         ``.save(path)`` writes either to a file.
 

@@ -1,0 +1,255 @@
+"""Every executable page as a Jupyter notebook: a download, and Colab and Binder launch buttons.
+
+myst-nb writes each page's executed notebook to ``<build>/jupyter_execute``.
+This extension turns it into the notebook a reader gets:
+
+* a first cell that installs what the page imports, when it is missing (Colab
+  has torch but not ``autograd_guide``), worked out from the page's imports;
+* solution cells (tagged ``hide-cell``/``hide-input``) collapsed, as on the page.
+
+It is written twice: to ``<html>/_sources/<page>.ipynb``, which the theme's
+download menu offers next to the ``.md`` source, and to ``<build>/notebooks/``,
+a tree with a ``requirements.txt`` that CI publishes to the repository's
+``notebooks`` branch. The launch buttons open that branch: Colab and Binder can
+only open notebooks stored in a repository, and MyST Markdown is not one.
+
+The sphinx-book-theme's own launch buttons are not used: for a ``.md`` page
+they point Colab at the Markdown file, which Colab cannot open.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import nbformat
+from IPython.core.inputtransformer2 import TransformerManager
+from jupyter_cache import get_cache
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+COLAB = "https://colab.research.google.com"
+BINDER = "https://mybinder.org"
+# Cells hidden on the page start collapsed in the notebook too.
+HIDDEN_TAGS = {"hide-cell", "hide-input"}
+INSTALL_TAG = "install-dependencies"
+
+
+def github_parts(repository: str) -> tuple[str, str]:
+    """Split ``https://github.com/<owner>/<name>`` into owner and name."""
+    prefix = "https://github.com/"
+    parts = repository.removeprefix(prefix).strip("/").split("/")
+    if not repository.startswith(prefix) or len(parts) != 2 or not all(parts):
+        msg = f"notebooks_repository must look like {prefix}<owner>/<name>, got {repository!r}"
+        raise ValueError(msg)
+    return parts[0], parts[1]
+
+
+def launch_urls(repository: str, branch: str, docname: str) -> dict[str, str]:
+    """The Colab and Binder addresses that open ``<docname>.ipynb`` on ``branch``."""
+    owner, name = github_parts(repository)
+    path = quote(f"{docname}.ipynb")
+    return {
+        "Colab": f"{COLAB}/github/{owner}/{name}/blob/{branch}/{path}",
+        "Binder": f"{BINDER}/v2/gh/{owner}/{name}/{branch}?urlpath=lab/tree/{path}",
+    }
+
+
+def imported_modules(sources: list[str]) -> list[str]:
+    """Top-level names of the modules that code cells import, in order of first import."""
+    found: dict[str, None] = {}
+    transformer = TransformerManager()  # cells may use IPython syntax (%timeit)
+    for source in sources:
+        tree = ast.parse(transformer.transform_cell(source))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            found.update(dict.fromkeys(name.split(".")[0] for name in names))
+    return list(found)
+
+
+def install_cell_source(modules: list[str], requirements: dict[str, str]) -> str:
+    """Code for the first cell: ``%pip install`` each module's requirement if it is missing.
+
+    Raises:
+        KeyError: If a module is neither in the standard library nor in ``requirements``.
+    """
+    needed = [module for module in modules if module not in sys.stdlib_module_names]
+    unknown = [module for module in needed if module not in requirements]
+    if unknown:
+        raise KeyError(", ".join(unknown))
+    lines = [
+        "# Installs what this page imports, where it is missing (Colab has torch but not",
+        "# autograd_guide). Run it first; it does nothing where everything is installed.",
+        "import importlib.util",
+        "",
+    ]
+    for module in needed:
+        lines += [
+            f'if importlib.util.find_spec("{module}") is None:',
+            f'    %pip install --quiet "{requirements[module]}"',
+        ]
+    return "\n".join(lines)
+
+
+def reader_notebook(executed: nbformat.NotebookNode, install_source: str) -> nbformat.NotebookNode:
+    """The executed notebook with an install cell first and hidden cells collapsed."""
+    notebook = copy.deepcopy(executed)
+    for cell in notebook.cells:
+        if HIDDEN_TAGS & set(cell.metadata.get("tags", [])):
+            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+    install = nbformat.v4.new_code_cell(install_source, metadata={"tags": [INSTALL_TAG]})
+    install.pop("id", None)  # ids are optional in nbformat 4.5; a random one breaks reproducibility
+    notebook.cells.insert(0, install)
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number}"  # stable ids: the same page gives the same file
+    return notebook
+
+
+def _source_path(app: Sphinx, docname: str) -> str:
+    # env.doc2path guesses ".rst" on builds that did not re-read the project.
+    for suffix in app.config.source_suffix:
+        candidate = Path(app.srcdir) / f"{docname}{suffix}"
+        if candidate.exists():
+            return str(candidate)
+    return docname
+
+
+def _executed_notebook(app: Sphinx, docname: str) -> nbformat.NotebookNode | None:
+    path = Path(app.outdir).parent / "jupyter_execute" / f"{docname}.ipynb"
+    if not path.exists():
+        return None
+    notebook = nbformat.read(path, as_version=4)
+    if app.config.nb_execution_mode == "cache":
+        # myst-nb 1.4 writes this file before merging in the cached outputs
+        # (in "force" mode it is executed in place): merge them as it does.
+        try:
+            cache = get_cache(app.config.nb_execution_cache_path)
+            _, notebook = cache.merge_match_into_notebook(notebook)
+        except KeyError:  # not in the cache: the outputs would be missing
+            return None
+    return notebook
+
+
+def _notebook_dir(app: Sphinx) -> Path:
+    return Path(app.outdir).parent / "notebooks"
+
+
+def _is_notebook(app: Sphinx, docname: str) -> bool:
+    return "kernelspec" in app.env.metadata.get(docname, {})
+
+
+def _write_notebook(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    if doctree is None or not _is_notebook(app, pagename):
+        return
+    # A "path:line" string: Sphinx would read a (path, line) tuple as a docname.
+    location = f"{_source_path(app, pagename)}:1"
+    executed = _executed_notebook(app, pagename)
+    if executed is None:
+        logger.warning(
+            "no executed notebook for this page in build/jupyter_execute or the execution "
+            "cache; remove build/ and build again",
+            location=location,
+        )
+        return
+    sources = [cell.source for cell in executed.cells if cell.cell_type == "code"]
+    try:
+        install = install_cell_source(imported_modules(sources), app.config.notebooks_requirements)
+    except KeyError as error:
+        logger.warning(
+            "the page imports %s: add its pip requirement to notebooks_requirements in conf.py",
+            error.args[0],
+            location=location,
+        )
+        return
+    text = nbformat.writes(reader_notebook(executed, install)) + "\n"
+    for folder in (Path(app.outdir) / "_sources", _notebook_dir(app)):
+        target = folder / f"{pagename}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    # The theme offers "_sources/<ipynb_source>" in the page's download menu.
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _add_launch_buttons(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    if "ipynb_source" not in context or "header_buttons" not in context:
+        return
+    urls = launch_urls(app.config.notebooks_repository, app.config.notebooks_branch, pagename)
+    icons = {"Colab": "_static/images/logo_colab.png", "Binder": "_static/images/logo_binder.svg"}
+    buttons = [
+        {
+            "type": "link",
+            "text": provider,
+            "tooltip": f"Open this page as a notebook on {provider}",
+            "icon": icons[provider],
+            "url": url,
+            "label": f"launch-{provider.lower()}-button",
+        }
+        for provider, url in urls.items()
+    ]
+    context["header_buttons"].insert(
+        0,
+        {
+            "type": "group",
+            "tooltip": "Run this page as a notebook",
+            "icon": "fas fa-rocket",
+            "buttons": buttons,
+            "label": "launch-buttons",
+        },
+    )
+
+
+def _write_environment(app: Sphinx, exception: Exception | None) -> None:
+    """Give the notebooks tree the environment Binder builds and a README for the branch."""
+    folder = _notebook_dir(app)
+    if exception is not None or not folder.exists():
+        return
+    lines = [
+        "# Binder builds its environment from this file. PyTorch's CPU index first: the",
+        "# torch wheel on PyPI for Linux is the multi-gigabyte CUDA build.",
+        "--index-url https://download.pytorch.org/whl/cpu",
+        "--extra-index-url https://pypi.org/simple",
+        *app.config.notebooks_binder_requirements,
+    ]
+    (folder / "requirements.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    readme = (
+        f"# Notebooks of {app.config.project}\n\n"
+        f"Generated by the docs build from the pages in {app.config.notebooks_repository} "
+        "(branch main); do not edit here. Each notebook opens with a cell that installs "
+        "what it imports.\n"
+    )
+    (folder / "README.md").write_text(readme, encoding="utf-8")
+
+
+def _check_config(app: Sphinx, config: Any) -> None:
+    github_parts(config.notebooks_repository)
+    json.dumps(config.notebooks_requirements)  # plain strings only
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the notebook downloads and launch buttons with Sphinx."""
+    app.add_config_value("notebooks_repository", "", "html", types=[str])
+    app.add_config_value("notebooks_branch", "notebooks", "html", types=[str])
+    app.add_config_value("notebooks_requirements", {}, "html", types=[dict])
+    app.add_config_value("notebooks_binder_requirements", [], "html", types=[list])
+    app.connect("config-inited", _check_config)
+    # Before the theme builds its download menu (priority 501), after it made the button list.
+    app.connect("html-page-context", _write_notebook, priority=500)
+    app.connect("html-page-context", _add_launch_buttons, priority=502)
+    app.connect("build-finished", _write_environment)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
