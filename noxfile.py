@@ -102,6 +102,32 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session(python=False, default=False)
+def inventories(session: nox.Session) -> None:
+    """Download the Python and PyTorch objects.inv files the docs link against (needs network)."""
+    import runpy
+    import urllib.error
+    import urllib.request
+
+    # The URLs come from docs/conf.py, so what is downloaded is what the build maps.
+    conf = runpy.run_path(str(ROOT / "docs" / "conf.py"))
+    downloaded = {}
+    for base_url, local_file in conf["intersphinx_mapping"].values():
+        url = base_url + "objects.inv"
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                data = response.read()
+        except (urllib.error.URLError, TimeoutError) as error:
+            session.error(f"cannot download {url} ({error}); this session needs network access")
+        if not data.startswith(b"# Sphinx inventory version 2"):
+            session.error(f"{url} is not a Sphinx inventory (version 2)")
+        downloaded[Path(local_file)] = data
+    # Written only once all downloads succeeded: the files never mix two refreshes.
+    for path, data in downloaded.items():
+        path.write_bytes(data)
+        session.log(f"wrote {path.relative_to(ROOT)} ({len(data)} bytes)")
+
+
+@nox.session(python=False, default=False)
 def clean(session: nox.Session) -> None:
     """Remove the build folder (site, executed notebooks and execution cache)."""
     if BUILD.exists():

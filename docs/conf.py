@@ -116,6 +116,25 @@ notebooks_binder_requirements = [
     f"autograd-guide @ git+{REPOSITORY}@main",
 ]
 
+# --- Links to the Python and PyTorch docs ----------------------------------
+# API names in the prose ({py:func}`torch.autograd.grad`) link to the official
+# documentation. Each inventory (the list of names and their URLs) is a file in
+# docs/_inventories, refreshed by `nox -s inventories` (see the README there),
+# so a build never reaches the network; with nitpicky = True and -W a name
+# missing from them fails the build instead of rendering as plain text.
+extensions.append("sphinx.ext.intersphinx")
+exclude_patterns.append("_inventories")  # its README is no page
+INVENTORIES = DOCS / "_inventories"
+intersphinx_mapping = {
+    "python": ("https://docs.python.org/3/", str(INVENTORIES / "python.inv")),
+    # The version whose outputs every page pins (torch==2.13.0), not "stable",
+    # which moves on with the next release.
+    "torch": ("https://docs.pytorch.org/docs/2.13/", str(INVENTORIES / "torch.inv")),
+}
+# Only the local files are read; should a remote inventory ever be configured,
+# fail fast rather than hang a build.
+intersphinx_timeout = 5
+
 # --- HTML ------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 html_title = "Autograd Guide"

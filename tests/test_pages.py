@@ -11,7 +11,8 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 PAGES = sorted(
     path
     for path in DOCS.rglob("*.md")
-    if path.name != "index.md" and not {"_build", "_ext", "_ipython"} & set(path.parts)
+    if path.name != "index.md"
+    and not {"_build", "_ext", "_inventories", "_ipython"} & set(path.parts)
 )
 EXERCISES = re.compile(r"^\(([\w-]+)-exercises\)=\n## Exercises\n", re.MULTILINE)
 SOLUTIONS = re.compile(
