@@ -61,8 +61,9 @@ def pinned(package: str) -> str:
 
 def test_every_hook_has_a_command_in_the_lint_session_and_no_other() -> None:
     in_config, in_session = set(hooks_in_pre_commit_config()), set(hooks_in_lint_session())
-    assert not in_config - in_session, "hooks that `nox -s lint` does not run"
-    assert not in_session - in_config, "commands in `nox -s lint` for no hook"
+    not_run, unknown = sorted(in_config - in_session), sorted(in_session - in_config)
+    assert not not_run, f"hooks that `nox -s lint` does not run: {not_run}"
+    assert not unknown, f"commands in `nox -s lint` for no hook: {unknown}"
 
 
 @pytest.mark.parametrize("repo", REPOS, ids=lambda url: url.rsplit("/", 1)[-1])
