@@ -159,7 +159,11 @@ def repo_review(session: nox.Session) -> None:
     # Offline and a few seconds, but not part of `check`: a failing check
     # here is advice to weigh, and the deliberate exceptions are listed in
     # CONTRIBUTING.md and in [tool.repo-review] of pyproject.toml.
-    session.install("sp-repo-review[cli]==2026.8.14")
+    # With validate-pyproject, at the lint group's version, it also checks
+    # pyproject.toml against its schema (VPP001).
+    lint_tools = nox.project.dependency_groups(PYPROJECT, "lint")
+    validate = [tool for tool in lint_tools if tool.startswith("validate-pyproject")]
+    session.install("sp-repo-review[cli]==2026.8.14", *validate)
     session.run("repo-review", str(ROOT), *session.posargs)
 
 
