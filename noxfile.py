@@ -10,6 +10,7 @@ docs build with every notebook cell executed afresh.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -94,11 +95,76 @@ def serve(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """Check style and format with ruff, and types of src/ with mypy (strict)."""
+    """Run the hooks of .pre-commit-config.yaml offline (`-- HOOK...` runs only those)."""
+    # pre-commit would clone each hook's repository from GitHub. The same tools
+    # come from PyPI instead, at the versions the `lint` group pins; what is
+    # in this table and what is in .pre-commit-config.yaml are kept equal by
+    # tests/test_lint_hooks.py. Each hook gets the files that its own hook
+    # definition selects from the files git tracks, and is skipped, as
+    # pre-commit skips it, when there are none. The fixers (trailing
+    # whitespace, end of file) fix what they report: commit their changes.
     install(session, "lint")
-    session.run("ruff", "check", ".")
-    session.run("ruff", "format", "--check", ".")
-    session.run("mypy")
+    listed = session.run("git", "ls-files", "-z", external=True, silent=True)
+    tracked = [path for path in str(listed).split("\0") if (ROOT / path).is_file()]
+    text = [path for path in tracked if b"\0" not in (ROOT / path).read_bytes()]
+
+    def matching(pattern: str) -> list[str]:
+        return [path for path in text if re.search(pattern, path)]
+
+    def schema(name: str, pattern: str) -> tuple[list[str], list[str] | None]:
+        return ["check-jsonschema", "--builtin-schema", f"vendor.{name}"], matching(pattern)
+
+    # Hook id: (command, the files it checks, or None for a tool that finds its own).
+    hooks: dict[str, tuple[list[str], list[str] | None]] = {
+        "check-added-large-files": (["check-added-large-files", "--enforce-all"], tracked),
+        "check-case-conflict": (["check-case-conflict"], tracked),
+        "check-merge-conflict": (["check-merge-conflict"], text),
+        "check-toml": (["check-toml"], matching(r"\.toml$")),
+        "check-yaml": (["check-yaml"], matching(r"\.(yaml|yml|cff)$")),
+        "debug-statements": (["debug-statement-hook"], matching(r"\.py$")),
+        "end-of-file-fixer": (["end-of-file-fixer"], text),
+        "mixed-line-ending": (["mixed-line-ending", "--fix=no"], text),
+        "trailing-whitespace": (["trailing-whitespace-fixer"], text),
+        "ruff-check": (["ruff", "check", "."], None),
+        "ruff-format": (["ruff", "format", "--check", "."], None),
+        "mypy": (["mypy"], None),  # strict, on src/: [tool.mypy] in pyproject.toml
+        "codespell": (["codespell"], text),
+        "validate-pyproject": (["validate-pyproject"], matching(r"^pyproject\.toml$")),
+        "check-github-workflows": schema("github-workflows", r"^\.github/workflows/[^/]+$"),
+        "check-dependabot": schema("dependabot", r"^\.github/dependabot\.(yml|yaml)$"),
+        "check-readthedocs": schema("readthedocs", r"^\.readthedocs\.(yml|yaml)$"),
+        "check-citation-file-format": schema("citation-file-format", r"^CITATION\.cff$"),
+        # Offline: the audits that ask GitHub's API about the actions are left out.
+        "zizmor": (
+            ["zizmor", "--offline", "--no-progress"],
+            matching(r"(\.github/(workflows/.*|dependabot\.ya?ml))|(action\.ya?ml)$"),
+        ),
+    }
+    unknown = set(session.posargs) - set(hooks)
+    if unknown:
+        session.error(f"no such hook: {', '.join(sorted(unknown))}")
+    for hook, (command, files) in hooks.items():
+        if session.posargs and hook not in session.posargs:
+            continue
+        if files == []:
+            session.log(f"{hook}: no files to check, skipped")
+            continue
+        session.log(f"hook {hook}")
+        session.run(*command, *(files or []))
+
+
+@nox.session(python=PYTHON, default=False)
+def repo_review(session: nox.Session) -> None:
+    """Score the repository against the Scientific Python development guide (sp-repo-review)."""
+    # Offline and a few seconds, but not part of `check`: a failing check
+    # here is advice to weigh, and the deliberate exceptions are listed in
+    # CONTRIBUTING.md and in [tool.repo-review] of pyproject.toml.
+    # With validate-pyproject, at the lint group's version, it also checks
+    # pyproject.toml against its schema (VPP001).
+    lint_tools = nox.project.dependency_groups(PYPROJECT, "lint")
+    validate = [tool for tool in lint_tools if tool.startswith("validate-pyproject")]
+    session.install("sp-repo-review[cli]==2026.8.14", *validate)
+    session.run("repo-review", str(ROOT), *session.posargs)
 
 
 @nox.session(python=False, default=False)
@@ -133,3 +199,7 @@ def clean(session: nox.Session) -> None:
     if BUILD.exists():
         shutil.rmtree(BUILD)
     session.log(f"removed {BUILD}")
+
+
+if __name__ == "__main__":
+    nox.main()

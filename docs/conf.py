@@ -41,7 +41,9 @@ extensions = [
     "notfound.extension",
 ]
 
-exclude_patterns = ["_build", "_ipython", "**.ipynb_checkpoints"]
+# _page_template.md is the page contributors copy (CONTRIBUTING.md): checked by
+# pytest like every page, but not part of the site.
+exclude_patterns = ["_build", "_ipython", "**.ipynb_checkpoints", "_page_template.md"]
 
 # --- Pages -----------------------------------------------------------------
 myst_enable_extensions = [
