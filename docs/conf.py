@@ -165,9 +165,10 @@ napoleon_numpy_docstring = False
 
 # --- Sitemap and 404 page ---------------------------------------------------
 # The site's address comes from pyproject.toml; the sitemap lists it page by page.
-html_baseurl = SITE_URL
+# Read the Docs serves a build at its own address and says which.
+html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL") or SITE_URL
 # A 404 page is served at any depth, so its links must be absolute.
-notfound_urls_prefix = urlsplit(SITE_URL).path
+notfound_urls_prefix = urlsplit(html_baseurl).path
 
 nitpicky = True
 suppress_warnings: list[str] = []
