@@ -45,6 +45,14 @@ extensions = [
 # pytest like every page, but not part of the site.
 exclude_patterns = ["_build", "_ipython", "**.ipynb_checkpoints", "_page_template.md"]
 
+# --- Languages ---------------------------------------------------------------
+# The Chinese edition translates the prose through gettext catalogs in
+# docs/locales/zh_CN; code, outputs and math are shared with the English pages.
+locale_dirs = ["locales"]
+gettext_compact = False  # one catalog per page, so a page's translation lives in one file
+gettext_location = False  # no source line numbers: an edit elsewhere must not churn every catalog
+gettext_uuid = False
+
 # --- Pages -----------------------------------------------------------------
 myst_enable_extensions = [
     "amsmath",
