@@ -39,6 +39,7 @@ extensions = [
     "sphinx_design",
     "sitemap",
     "notfound.extension",
+    "language_switcher",
 ]
 
 # _page_template.md is the page contributors copy (CONTRIBUTING.md): checked by
@@ -52,6 +53,9 @@ locale_dirs = ["locales"]
 gettext_compact = False  # one catalog per page, so a page's translation lives in one file
 gettext_location = False  # no source line numbers: an edit elsewhere must not churn every catalog
 gettext_uuid = False
+# The editions of the site: English at its root, each other one in a folder of
+# its name (docs/_ext/language_switcher.py). `nox -s docs` builds them all.
+site_languages = {"en": "English", "zh_CN": "简体中文"}
 
 # --- Pages -----------------------------------------------------------------
 myst_enable_extensions = [
