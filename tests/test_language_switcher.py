@@ -13,7 +13,7 @@ import pytest
         ("en", "tutorial/errata", "zh_CN", "../zh_CN/tutorial/errata.html"),
         ("zh_CN", "index", "en", "../index.html"),
         ("zh_CN", "tutorial/errata", "en", "../../tutorial/errata.html"),
-        ("zh_CN", "math/notation", "zh_CN", "../math/notation.html"),
+        ("zh_CN", "math/notation", "zh_CN", "../../zh_CN/math/notation.html"),
     ],
 )
 def test_the_link_leads_to_the_same_page_in_the_other_edition(
