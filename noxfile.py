@@ -28,6 +28,7 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 PYTHON = "3.11"
 BUILD = ROOT / "build"  # outside docs/ and tests/, so pytest never collects it
 HTML = BUILD / "html"
+LOCALES = ROOT / "docs" / "locales"
 
 
 def install(session: nox.Session, group: str) -> None:
@@ -192,6 +193,40 @@ def inventories(session: nox.Session) -> None:
     for path, data in downloaded.items():
         path.write_bytes(data)
         session.log(f"wrote {path.relative_to(ROOT)} ({len(data)} bytes)")
+
+
+@nox.session(python=PYTHON, default=False)
+def translations(session: nox.Session) -> None:
+    """Bring the catalogs in docs/locales up to date with the English pages, then count."""
+    # Run after an English edit: new or changed paragraphs arrive untranslated
+    # (the tests fail until they are translated); paragraphs gone are removed.
+    install(session, "translations")
+    templates = BUILD / "gettext"
+    session.run(
+        "sphinx-build",
+        "--builder=gettext",
+        "--quiet",
+        "--define=nb_execution_mode=off",  # the catalogs hold prose, not outputs
+        str(ROOT / "docs"),
+        str(templates),
+    )
+    for language in sorted(path.name for path in LOCALES.iterdir() if path.is_dir()):
+        session.run(
+            "sphinx-intl",
+            "update",
+            "--pot-dir",
+            str(templates),
+            "--locale-dir",
+            str(LOCALES),
+            "--language",
+            language,
+            "--line-width",
+            "-1",
+            # Paragraphs gone from the pages go from the catalogs too: kept as
+            # "#~" entries they would return fuzzy with the paragraph.
+            "--no-obsolete",
+        )
+        session.run("sphinx-intl", "stat", "--locale-dir", str(LOCALES), "--language", language)
 
 
 @nox.session(python=False, default=False)

@@ -39,11 +39,23 @@ extensions = [
     "sphinx_design",
     "sitemap",
     "notfound.extension",
+    "language_switcher",
 ]
 
 # _page_template.md is the page contributors copy (CONTRIBUTING.md): checked by
 # pytest like every page, but not part of the site.
 exclude_patterns = ["_build", "_ipython", "**.ipynb_checkpoints", "_page_template.md"]
+
+# --- Languages ---------------------------------------------------------------
+# The Chinese edition translates the prose through gettext catalogs in
+# docs/locales/zh_CN; code, outputs and math are shared with the English pages.
+locale_dirs = ["locales"]
+gettext_compact = False  # one catalog per page, so a page's translation lives in one file
+gettext_location = False  # no source line numbers: an edit elsewhere must not churn every catalog
+gettext_uuid = False
+# The editions of the site: English at its root, each other one in a folder of
+# its name (docs/_ext/language_switcher.py). `nox -s docs` builds them all.
+site_languages = {"en": "English", "zh_CN": "简体中文"}
 
 # --- Pages -----------------------------------------------------------------
 myst_enable_extensions = [

@@ -1,0 +1,94 @@
+"""Every other edition translates every message of the current English pages, none fuzzy.
+
+The catalogs are compared with templates extracted afresh from the pages, so an
+English edit without a translation update fails here, naming the page and
+the message, until `nox -s translations` is run and the new text translated.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+LOCALES = DOCS / "locales"
+LANGUAGES = sorted(path.name for path in LOCALES.iterdir() if path.is_dir())
+
+
+def read_catalog(path: Path) -> Catalog:
+    with path.open("rb") as file:
+        return read_po(file)
+
+
+def extract_templates(source: Path, target: Path) -> dict[str, Catalog]:
+    """Run Sphinx's gettext builder (no code executed) and read every template it writes."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "gettext", "-q", "-D", "nb_execution_mode=off"]
+        + [str(source), str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    return {
+        str(pot.relative_to(target).with_suffix("")): read_catalog(pot)
+        for pot in sorted(target.rglob("*.pot"))
+    }
+
+
+def problems(templates: dict[str, Catalog], language: str) -> list[str]:
+    """What keeps the catalogs of ``language`` from covering the templates exactly."""
+    found = []
+    folder = LOCALES / language / "LC_MESSAGES"
+    for page, template in templates.items():
+        po_path = folder / f"{page}.po"
+        if not po_path.exists():
+            found.append(f"{po_path.relative_to(ROOT)}: missing")
+            continue
+        catalog = read_catalog(po_path)
+        where = po_path.relative_to(ROOT)
+        wanted = {message.id for message in template if message.id}
+        for message in catalog:
+            if not message.id:
+                continue
+            if message.id not in wanted:
+                found.append(f"{where}: no longer on the page: {str(message.id)[:70]!r}")
+            elif not message.string:
+                found.append(f"{where}: untranslated: {str(message.id)[:70]!r}")
+            elif message.fuzzy:
+                found.append(f"{where}: fuzzy: {str(message.id)[:70]!r}")
+        missing = wanted - {message.id for message in catalog}
+        found += [f"{where}: new English text: {str(text)[:70]!r}" for text in sorted(missing)]
+        found += [f"{where}: obsolete entry kept: {str(m.id)[:50]!r}" for m in catalog.obsolete.values()]
+    pages = {str(path.relative_to(folder).with_suffix("")) for path in folder.rglob("*.po")}
+    found += [f"{folder.relative_to(ROOT)}/{page}.po: no such page" for page in pages - set(templates)]
+    return found
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Catalog]:
+    return extract_templates(DOCS, tmp_path_factory.mktemp("gettext"))
+
+
+def test_there_is_a_chinese_edition() -> None:
+    assert "zh_CN" in LANGUAGES
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_of_every_page_is_translated_and_current(
+    templates: dict[str, Catalog], language: str
+) -> None:
+    assert len(templates) >= 25
+    found = problems(templates, language)
+    assert not found, (
+        f"{len(found)} catalog problems; run `python3 -m nox -s translations`, "
+        "then translate:\n" + "\n".join(found)
+    )
