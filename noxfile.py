@@ -29,6 +29,7 @@ PYTHON = "3.11"
 BUILD = ROOT / "build"  # outside docs/ and tests/, so pytest never collects it
 HTML = BUILD / "html"
 LOCALES = ROOT / "docs" / "locales"
+LOCALES_DIR = "docs/locales/"  # as git lists it
 
 
 def install(session: nox.Session, group: str) -> None:
@@ -124,7 +125,11 @@ def lint(session: nox.Session) -> None:
         "check-toml": (["check-toml"], matching(r"\.toml$")),
         "check-yaml": (["check-yaml"], matching(r"\.(yaml|yml|cff)$")),
         "debug-statements": (["debug-statement-hook"], matching(r"\.py$")),
-        "end-of-file-fixer": (["end-of-file-fixer"], text),
+        # Not the catalogs that sphinx-intl writes (ending in a blank line).
+        "end-of-file-fixer": (
+            ["end-of-file-fixer"],
+            [p for p in text if not p.startswith(LOCALES_DIR)],
+        ),
         "mixed-line-ending": (["mixed-line-ending", "--fix=no"], text),
         "trailing-whitespace": (["trailing-whitespace-fixer"], text),
         "ruff-check": (["ruff", "check", "."], None),
