@@ -28,9 +28,9 @@ def read_catalog(path: Path) -> Catalog:
 
 def extract_templates(source: Path, target: Path) -> dict[str, Catalog]:
     """Run Sphinx's gettext builder (no code executed) and read every template it writes."""
+    command = [sys.executable, "-m", "sphinx", "-b", "gettext", "-q", "-D", "nb_execution_mode=off"]
     result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "gettext", "-q", "-D", "nb_execution_mode=off"]
-        + [str(source), str(target)],
+        [*command, str(source), str(target)],
         capture_output=True,
         text=True,
         check=False,
@@ -66,9 +66,13 @@ def problems(templates: dict[str, Catalog], language: str) -> list[str]:
                 found.append(f"{where}: fuzzy: {str(message.id)[:70]!r}")
         missing = wanted - {message.id for message in catalog}
         found += [f"{where}: new English text: {str(text)[:70]!r}" for text in sorted(missing)]
-        found += [f"{where}: obsolete entry kept: {str(m.id)[:50]!r}" for m in catalog.obsolete.values()]
+        found += [
+            f"{where}: obsolete entry kept: {str(m.id)[:50]!r}" for m in catalog.obsolete.values()
+        ]
     pages = {str(path.relative_to(folder).with_suffix("")) for path in folder.rglob("*.po")}
-    found += [f"{folder.relative_to(ROOT)}/{page}.po: no such page" for page in pages - set(templates)]
+    found += [
+        f"{folder.relative_to(ROOT)}/{page}.po: no such page" for page in pages - set(templates)
+    ]
     return found
 
 
