@@ -1,0 +1,206 @@
+"""Measure how long the docs take to build, against the floor set by the pages' own code.
+
+Run by ``nox -s bench``. Everything happens in a copy of ``docs/``, ``src/`` and
+``pyproject.toml`` in a temporary folder, so the repository and its build
+folder are left alone. Printed, each with its ratio to the floor:
+
+* floor: all pages' code run in one Python process that imports torch once,
+  plus the same build with execution switched off;
+* cold: the strict build with an empty execution cache;
+* no change: the same build again;
+* one page edited: a comment added to a code cell of one page (which pages
+  re-executed, and that page's own execution time, are printed too);
+* package edited: a comment added to a module of ``src/autograd_guide``.
+
+Then, unless ``--no-repro``, a second cold build in another folder is
+compared byte for byte with the first (HTML and downloadable notebooks): two
+clean builds must be identical, wherever they were made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STRICT = ["-b", "html", "-W", "--keep-going", "-n", "-T", "-q"]
+EDITED_PAGE = "docs/pitfalls/leaves.md"
+EDITED_MODULE = "src/autograd_guide/numerical.py"
+# Runs every page's code cells in one process, as page_doctests.py runs them
+# under pytest; a cell that raises is expected to on some pages, so errors
+# are counted, not fatal (the strict build is what checks them).
+FLOOR_SCRIPT = """
+import os, sys, time
+start = time.perf_counter()
+import torch
+sys.path.insert(0, "docs/_ext")
+from myst_nb.core.read import read_myst_markdown_notebook
+from page_doctests import run_cell
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+root = os.getcwd()
+for page in sys.argv[1:]:
+    os.chdir(os.path.dirname(os.path.join(root, page)))
+    cells = read_myst_markdown_notebook(open(os.path.join(root, page), encoding="utf-8").read()).cells
+    namespace = {"__name__": "__main__"}
+    for cell in cells:
+        if cell.cell_type == "code":
+            try:
+                run_cell(cell.source, namespace, page)
+            except Exception:
+                pass
+    plt.close("all")
+print(time.perf_counter() - start)
+"""
+
+
+def copy_project(target: Path) -> None:
+    """Copy what a build reads into ``target``."""
+    ignore = shutil.ignore_patterns("__pycache__", "_build", ".ipynb_checkpoints")
+    for folder in ("docs", "src"):
+        shutil.copytree(ROOT / folder, target / folder, ignore=ignore)
+    shutil.copy2(ROOT / "pyproject.toml", target / "pyproject.toml")
+
+
+def environment(work: Path, execute: str = "") -> dict[str, str]:
+    """The build's environment: the copy's package first on the path, the mode chosen."""
+    env = {key: value for key, value in os.environ.items() if key != "CI"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(work / "src"), env.get("PYTHONPATH")]))
+    env["AUTOGRAD_GUIDE_EXECUTE"] = execute
+    return env
+
+
+def sphinx(work: Path, out: Path, *, execute: str = "", strict: bool = True) -> float:
+    """Build the copy's site into ``out``; return the seconds it took."""
+    options = STRICT if strict else ["-b", "html", "-q"]
+    command = [sys.executable, "-m", "sphinx", *options, "docs", str(out), "-j", jobs()]
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=work, env=environment(work, execute), check=False)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0 and strict:
+        sys.exit(f"build failed: {' '.join(command)}")
+    return seconds
+
+
+def jobs() -> str:
+    """Sphinx's -j for every build: what the docs session uses (BENCH_JOBS, default 1)."""
+    return os.environ.get("BENCH_JOBS", "1")
+
+
+def cache_records(out: Path) -> dict[str, tuple[str, float]]:
+    """Cached executions beside ``out``: hash key -> (page, execution seconds)."""
+    from jupyter_cache import get_cache
+
+    records = {}
+    for folder in (out.parent / ".jupyter_cache").glob("*"):
+        for record in get_cache(str(folder)).list_cache_records():
+            seconds = (record.data or {}).get("execution_seconds", 0.0)
+            records[record.hashkey] = (Path(record.uri).name, seconds)
+    return records
+
+
+def executed_during(work: Path, out: Path, edit: contextlib.AbstractContextManager[None]) -> tuple[float, dict[str, float]]:
+    """Rebuild after ``edit``; return the seconds and the pages executed, with their times."""
+    before = cache_records(out)
+    with edit:
+        seconds = sphinx(work, out)
+    after = cache_records(out)
+    executed = {page: run for key, (page, run) in after.items() if key not in before}
+    return seconds, executed
+
+
+@contextlib.contextmanager
+def appended(path: Path, text: str) -> None:  # type: ignore[misc]
+    """Append ``text`` to a file; it stays until the benchmark's folder is removed."""
+    with path.open("a", encoding="utf-8") as file:
+        file.write(text)
+    yield
+
+
+def differing_files(first: Path, second: Path) -> list[str]:
+    """Files that are not byte-identical (or exist in one tree only) between two builds."""
+    different = []
+    names = {p.relative_to(first) for p in first.rglob("*") if p.is_file()}
+    names |= {p.relative_to(second) for p in second.rglob("*") if p.is_file()}
+    for name in sorted(names):
+        a, b = first / name, second / name
+        if not (a.is_file() and b.is_file() and filecmp.cmp(a, b, shallow=False)):
+            different.append(name.as_posix())
+    return different
+
+
+def main() -> int:
+    """Run the measurements and print them."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-repro", action="store_true", help="skip the second cold build")
+    args = parser.parse_args()
+    rows: list[tuple[str, float, str]] = []
+    with tempfile.TemporaryDirectory(prefix="autograd-guide-bench-") as temporary:
+        work = Path(temporary) / "a"
+        copy_project(work)
+        pages = sorted(str(p.relative_to(work)) for p in (work / "docs").rglob("*.md") if "_" not in p.parts[-2][:1])
+        floor_run = float(
+            subprocess.run(
+                [sys.executable, "-c", FLOOR_SCRIPT, *pages],
+                cwd=work, env=environment(work), check=True, capture_output=True, text=True,
+            ).stdout.split()[-1]
+        )
+        floor_off = sphinx(work, work / "off" / "html", execute="off", strict=False)
+        floor = floor_run + floor_off
+        out = work / "build" / "html"
+        cold = sphinx(work, out)
+        # What a clean build produced, before the edits below change it.
+        snapshot = Path(temporary) / "snapshot"
+        shutil.copytree(work / "build", snapshot, ignore=shutil.ignore_patterns(".jupyter_cache"))
+        warm = sphinx(work, out)
+        page_seconds, page_executed = executed_during(
+            work, out, appended(work / EDITED_PAGE, "\n```{code-cell} ipython3\n# edited by the benchmark\n```\n")
+        )
+        package_seconds, package_executed = executed_during(
+            work, out, appended(work / EDITED_MODULE, "\n# edited by the benchmark\n")
+        )
+        edited = Path(EDITED_PAGE).name
+        own = page_executed.get(edited, float("nan"))
+        rows = [
+            ("floor: all code in one process", floor_run, ""),
+            ("floor: build, execution off", floor_off, ""),
+            ("floor (sum)", floor, "target"),
+            ("cold build, empty cache", cold, "<= 1.5"),
+            ("no-change rebuild", warm, "<= 3 s"),
+            (f"one page edited ({edited})", page_seconds, f"<= {own:.1f} + 3 s"),
+            (f"package edited ({Path(EDITED_MODULE).name})", package_seconds, ""),
+        ]
+        print(f"\nbuilds with -j {jobs()} on {os.cpu_count()} cores")
+        print(f"{'measure':40} {'seconds':>8} {'x floor':>8}  target")
+        for name, seconds, target in rows:
+            print(f"{name:40} {seconds:8.1f} {seconds / floor:8.2f}  {target}")
+        print(f"\nre-executed after the page edit: {', '.join(sorted(page_executed)) or 'none'}")
+        print(f"  ({edited} itself ran {own:.1f} s)")
+        print(f"re-executed after the package edit: {', '.join(sorted(package_executed)) or 'none'}")
+        if args.no_repro:
+            return 0
+        again = Path(temporary) / "b"
+        copy_project(again)
+        sphinx(again, again / "build" / "html")
+        shutil.rmtree(again / "build" / ".jupyter_cache")
+        # The HTML and the notebooks offered for download (build/notebooks).
+        different = differing_files(snapshot, again / "build")
+        if different:
+            print(f"\nNOT reproducible: {len(different)} files differ between two clean builds:")
+            print("".join(f"  {name}\n" for name in different))
+            return 1
+        print("\nreproducible: two clean builds are byte-identical")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
