@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,33 +83,37 @@ def environment(work: Path, execute: str = "") -> dict[str, str]:
 def sphinx(work: Path, out: Path, *, execute: str = "", strict: bool = True) -> float:
     """Build the copy's site into ``out``; return the seconds it took."""
     options = STRICT if strict else ["-b", "html", "-q"]
-    command = [sys.executable, "-m", "sphinx", *options, "docs", str(out), "-j", jobs()]
+    command = [sys.executable, "-m", "sphinx", *options, "docs", str(out)]
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=work, env=environment(work, execute), check=False)
+    # Without execution every pinned cell shows nothing: those warnings are expected.
+    quiet = {} if strict else {"stderr": subprocess.DEVNULL}
+    result = subprocess.run(command, cwd=work, env=environment(work, execute), check=False, **quiet)
     seconds = time.perf_counter() - start
     if result.returncode != 0 and strict:
         sys.exit(f"build failed: {' '.join(command)}")
     return seconds
 
 
-def jobs() -> str:
-    """Sphinx's -j for every build: what the docs session uses (BENCH_JOBS, default 1)."""
-    return os.environ.get("BENCH_JOBS", "1")
+def cache_records(out: Path) -> dict[tuple[str, str], tuple[str, float]]:
+    """Cached executions beside ``out``: (hash, time stored) -> (page, execution seconds).
 
-
-def cache_records(out: Path) -> dict[str, tuple[str, float]]:
-    """Cached executions beside ``out``: hash key -> (page, execution seconds)."""
+    The hash is of the page's code only, so a page that ran again after a
+    package edit keeps its hash; the time it was stored tells the runs apart.
+    """
     from jupyter_cache import get_cache
 
     records = {}
     for folder in (out.parent / ".jupyter_cache").glob("*"):
         for record in get_cache(str(folder)).list_cache_records():
             seconds = (record.data or {}).get("execution_seconds", 0.0)
-            records[record.hashkey] = (Path(record.uri).name, seconds)
+            key = (record.hashkey, record.created.isoformat())
+            records[key] = (Path(record.uri).name, seconds)
     return records
 
 
-def executed_during(work: Path, out: Path, edit: contextlib.AbstractContextManager[None]) -> tuple[float, dict[str, float]]:
+def executed_during(
+    work: Path, out: Path, edit: contextlib.AbstractContextManager[None]
+) -> tuple[float, dict[str, float]]:
     """Rebuild after ``edit``; return the seconds and the pages executed, with their times."""
     before = cache_records(out)
     with edit:
@@ -119,7 +124,7 @@ def executed_during(work: Path, out: Path, edit: contextlib.AbstractContextManag
 
 
 @contextlib.contextmanager
-def appended(path: Path, text: str) -> None:  # type: ignore[misc]
+def appended(path: Path, text: str) -> Iterator[None]:
     """Append ``text`` to a file; it stays until the benchmark's folder is removed."""
     with path.open("a", encoding="utf-8") as file:
         file.write(text)
@@ -143,15 +148,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-repro", action="store_true", help="skip the second cold build")
     args = parser.parse_args()
-    rows: list[tuple[str, float, str]] = []
     with tempfile.TemporaryDirectory(prefix="autograd-guide-bench-") as temporary:
         work = Path(temporary) / "a"
         copy_project(work)
-        pages = sorted(str(p.relative_to(work)) for p in (work / "docs").rglob("*.md") if "_" not in p.parts[-2][:1])
+        pages = sorted(
+            str(page.relative_to(work))
+            for page in (work / "docs").rglob("*.md")
+            if not any(part.startswith("_") for part in page.relative_to(work).parts)
+        )
         floor_run = float(
             subprocess.run(
                 [sys.executable, "-c", FLOOR_SCRIPT, *pages],
-                cwd=work, env=environment(work), check=True, capture_output=True, text=True,
+                cwd=work,
+                env=environment(work),
+                check=True,
+                capture_output=True,
+                text=True,
             ).stdout.split()[-1]
         )
         floor_off = sphinx(work, work / "off" / "html", execute="off", strict=False)
@@ -162,8 +174,9 @@ def main() -> int:
         snapshot = Path(temporary) / "snapshot"
         shutil.copytree(work / "build", snapshot, ignore=shutil.ignore_patterns(".jupyter_cache"))
         warm = sphinx(work, out)
+        new_cell = "\n```{code-cell} ipython3\n# edited by the benchmark\n```\n"
         page_seconds, page_executed = executed_during(
-            work, out, appended(work / EDITED_PAGE, "\n```{code-cell} ipython3\n# edited by the benchmark\n```\n")
+            work, out, appended(work / EDITED_PAGE, new_cell)
         )
         package_seconds, package_executed = executed_during(
             work, out, appended(work / EDITED_MODULE, "\n# edited by the benchmark\n")
@@ -179,13 +192,15 @@ def main() -> int:
             (f"one page edited ({edited})", page_seconds, f"<= {own:.1f} + 3 s"),
             (f"package edited ({Path(EDITED_MODULE).name})", package_seconds, ""),
         ]
-        print(f"\nbuilds with -j {jobs()} on {os.cpu_count()} cores")
+        print(f"\n{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
         print(f"{'measure':40} {'seconds':>8} {'x floor':>8}  target")
         for name, seconds, target in rows:
             print(f"{name:40} {seconds:8.1f} {seconds / floor:8.2f}  {target}")
         print(f"\nre-executed after the page edit: {', '.join(sorted(page_executed)) or 'none'}")
         print(f"  ({edited} itself ran {own:.1f} s)")
-        print(f"re-executed after the package edit: {', '.join(sorted(package_executed)) or 'none'}")
+        print(
+            f"re-executed after the package edit: {', '.join(sorted(package_executed)) or 'none'}"
+        )
         if args.no_repro:
             return 0
         again = Path(temporary) / "b"
@@ -193,6 +208,10 @@ def main() -> int:
         sphinx(again, again / "build" / "html")
         shutil.rmtree(again / "build" / ".jupyter_cache")
         # The HTML and the notebooks offered for download (build/notebooks).
+        # The doctrees are Sphinx's own cache of the parsed pages (pickles that
+        # hold the build's paths), not something a reader downloads.
+        for build in (snapshot, again / "build"):
+            shutil.rmtree(build / "html" / ".doctrees")
         different = differing_files(snapshot, again / "build")
         if different:
             print(f"\nNOT reproducible: {len(different)} files differ between two clean builds:")

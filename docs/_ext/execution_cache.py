@@ -126,7 +126,9 @@ def evict_changed_pages(cache_path: Path, pages: Iterable[Path], package: str) -
         if recorded.get(uri) == current[uri]:
             continue
         changed.append(page)
-        stale = {r.pk for r in cache.list_cache_records() if Path(r.uri).resolve() == page.resolve()}
+        stale = {
+            r.pk for r in cache.list_cache_records() if Path(r.uri).resolve() == page.resolve()
+        }
         with contextlib.suppress(KeyError):
             stale.add(cache.match_cache_notebook(_notebook(page)).pk)
         for pk in stale:

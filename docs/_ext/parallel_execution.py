@@ -3,17 +3,16 @@
 myst-nb executes each page when Sphinx reads it, one page at a time, and most
 of a page's time is the kernel starting and importing torch, which leaves the
 other core idle. In ``cache`` mode, this extension first finds the pages about
-to be read whose code has no cached outputs, runs them in one kernel each, as
-many at once as there are cores, with the same function and options myst-nb
-uses, and stores the results in the cache. myst-nb then finds every page in
-the cache. A page whose execution failed as a whole (a timeout, a dead kernel)
+to be read whose code has no cached outputs and starts running them in one
+kernel each, as many at once as there are cores, with the same function and
+options myst-nb uses. As Sphinx comes to each page, it waits for that page's
+run and stores the result in the cache, where myst-nb then finds it. A page whose execution failed as a whole (a timeout, a dead kernel)
 is not stored, so myst-nb runs it again and reports the failure as usual.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,9 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 
-def _unexecuted(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> list[tuple[Path, Any, int]]:
+def _unexecuted(
+    app: Sphinx, env: BuildEnvironment, docnames: list[str]
+) -> list[tuple[Path, Any, int]]:
     """The pages among ``docnames`` with no cached outputs: path, notebook, timeout."""
     from jupyter_cache import get_cache
     from myst_nb.core.read import create_nb_reader
@@ -55,10 +56,10 @@ def _unexecuted(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> list
 
 
 def _execute_ahead(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    if app.config.nb_execution_mode != "cache" or not docnames:
+    # With -j, Sphinx reads in forked processes, which the running threads
+    # would not follow: myst-nb then executes the pages itself.
+    if app.config.nb_execution_mode != "cache" or not docnames or app.parallel > 1:
         return
-    from jupyter_cache import get_cache
-    from jupyter_cache.base import CacheBundleIn
     from jupyter_cache.executors.utils import single_nb_execution
 
     pending = _unexecuted(app, env, docnames)
@@ -67,10 +68,8 @@ def _execute_ahead(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> N
     workers = min(len(pending), os.cpu_count() or 1)
     logger.info("executing %d pages, %d at a time", len(pending), workers)
     config = env.mystnb_config
-    start = time.perf_counter()
 
-    def run(page: tuple[Path, Any, int]) -> Any:
-        path, notebook, timeout = page
+    def run(path: Path, notebook: Any, timeout: int) -> Any:
         return single_nb_execution(
             notebook,
             cwd=str(path.parent.resolve()),
@@ -79,22 +78,41 @@ def _execute_ahead(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> N
             meta_override=True,
         )
 
-    # Threads are enough: each page runs in its own kernel process.
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(run, pending))
-    cache = get_cache(app.config.nb_execution_cache_path)
-    for (path, notebook, _), result in zip(pending, results, strict=True):
-        if result.err is None:
-            cache.cache_notebook_bundle(
-                CacheBundleIn(notebook, str(path), data={"execution_seconds": result.time}),
-                check_validity=False,
-                overwrite=True,
-            )
-    logger.info("executed %d pages in %.1f s", len(pending), time.perf_counter() - start)
+    # Threads are enough: each page runs in its own kernel process. They are
+    # started in the order Sphinx reads the pages, and Sphinx reads (parses,
+    # resolves) the pages already done while the others run.
+    pool = ThreadPoolExecutor(max_workers=workers)
+    app.autograd_guide_executions = {  # type: ignore[attr-defined]
+        env.path2doc(str(path)): (path, notebook, pool.submit(run, path, notebook, timeout))
+        for path, notebook, timeout in pending
+    }
+    app.autograd_guide_pool = pool  # type: ignore[attr-defined]
+
+
+def _store_when_done(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Before myst-nb parses a page, wait for its execution and put it in the cache."""
+    executions = getattr(app, "autograd_guide_executions", {})
+    if docname not in executions:
+        return
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    path, notebook, future = executions.pop(docname)
+    result = future.result()
+    # The database is written from Sphinx's thread only.
+    if result.err is None:
+        get_cache(app.config.nb_execution_cache_path).cache_notebook_bundle(
+            CacheBundleIn(notebook, str(path), data={"execution_seconds": result.time}),
+            check_validity=False,
+            overwrite=True,
+        )
+    if not executions:
+        app.autograd_guide_pool.shutdown()  # type: ignore[attr-defined]
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the parallel execution with Sphinx."""
     app.setup_extension("execution_cache")
     app.connect("env-before-read-docs", _execute_ahead)
+    app.connect("source-read", _store_when_done)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
