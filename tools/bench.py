@@ -34,6 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 STRICT = ["-b", "html", "-W", "--keep-going", "-n", "-T", "-q"]
 EDITED_PAGE = "docs/pitfalls/leaves.md"
+# What is published: the site and the notebooks behind the launch buttons.
+# Left out: build/jupyter_execute (MyST-NB's working copies) and the cache.
+PUBLISHED = ("html", "notebooks")
 EDITED_MODULE = "src/autograd_guide/numerical.py"
 # Runs every page's code cells in one process, as page_doctests.py runs them
 # under pytest; a cell that raises is expected to on some pages, so errors
@@ -64,12 +67,12 @@ print(time.perf_counter() - start)
 """
 
 
-def copy_project(target: Path) -> None:
+def copy_project(target: Path, source: Path = ROOT) -> None:
     """Copy what a build reads into ``target``."""
     ignore = shutil.ignore_patterns("__pycache__", "_build", ".ipynb_checkpoints")
     for folder in ("docs", "src"):
-        shutil.copytree(ROOT / folder, target / folder, ignore=ignore)
-    shutil.copy2(ROOT / "pyproject.toml", target / "pyproject.toml")
+        shutil.copytree(source / folder, target / folder, ignore=ignore)
+    shutil.copy2(source / "pyproject.toml", target / "pyproject.toml")
 
 
 def environment(work: Path, execute: str = "") -> dict[str, str]:
@@ -132,10 +135,18 @@ def appended(path: Path, text: str) -> Iterator[None]:
 
 
 def differing_files(first: Path, second: Path) -> list[str]:
-    """Files that are not byte-identical (or exist in one tree only) between two builds."""
+    """Files that are not byte-identical (or exist in one tree only) between two builds.
+
+    Sphinx's ``.doctrees`` (its cache of parsed pages, pickles that hold the
+    build's own paths) are left out: they are not something a reader gets.
+    """
     different = []
-    names = {p.relative_to(first) for p in first.rglob("*") if p.is_file()}
-    names |= {p.relative_to(second) for p in second.rglob("*") if p.is_file()}
+
+    def files(root: Path) -> set[Path]:
+        paths = (path.relative_to(root) for path in root.rglob("*") if path.is_file())
+        return {path for path in paths if path.parts[0] != ".doctrees"}
+
+    names = files(first) | files(second)
     for name in sorted(names):
         a, b = first / name, second / name
         if not (a.is_file() and b.is_file() and filecmp.cmp(a, b, shallow=False)):
@@ -149,8 +160,11 @@ def main() -> int:
     parser.add_argument("--no-repro", action="store_true", help="skip the second cold build")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="autograd-guide-bench-") as temporary:
+        # One copy taken at the start, so edits made while this runs change nothing.
+        pristine = Path(temporary) / "pristine"
+        copy_project(pristine)
         work = Path(temporary) / "a"
-        copy_project(work)
+        copy_project(work, pristine)
         pages = sorted(
             str(page.relative_to(work))
             for page in (work / "docs").rglob("*.md")
@@ -172,7 +186,8 @@ def main() -> int:
         cold = sphinx(work, out)
         # What a clean build produced, before the edits below change it.
         snapshot = Path(temporary) / "snapshot"
-        shutil.copytree(work / "build", snapshot, ignore=shutil.ignore_patterns(".jupyter_cache"))
+        for published in PUBLISHED:
+            shutil.copytree(work / "build" / published, snapshot / published)
         warm = sphinx(work, out)
         new_cell = "\n```{code-cell} ipython3\n# edited by the benchmark\n```\n"
         page_seconds, page_executed = executed_during(
@@ -204,15 +219,14 @@ def main() -> int:
         if args.no_repro:
             return 0
         again = Path(temporary) / "b"
-        copy_project(again)
+        copy_project(again, pristine)
         sphinx(again, again / "build" / "html")
-        shutil.rmtree(again / "build" / ".jupyter_cache")
-        # The HTML and the notebooks offered for download (build/notebooks).
-        # The doctrees are Sphinx's own cache of the parsed pages (pickles that
-        # hold the build's paths), not something a reader downloads.
-        for build in (snapshot, again / "build"):
-            shutil.rmtree(build / "html" / ".doctrees")
-        different = differing_files(snapshot, again / "build")
+        different = []
+        for published in PUBLISHED:
+            different += [
+                f"{published}/{name}"
+                for name in differing_files(snapshot / published, again / "build" / published)
+            ]
         if different:
             print(f"\nNOT reproducible: {len(different)} files differ between two clean builds:")
             print("".join(f"  {name}\n" for name in different))

@@ -180,10 +180,11 @@ def _reexecute_changed_pages(
     docnames = {Path(env.doc2path(docname)).resolve(): docname for docname in env.found_docs}
     pages = [path for path in docnames if path.suffix == ".md"]
     evicted = evict_changed_pages(Path(app.config.nb_execution_cache_path), pages, package_key())
-    outdated = sorted(docnames[page] for page in evicted)
+    read_anyway = added | changed | removed
+    outdated = sorted(docnames[page] for page in evicted if docnames[page] not in read_anyway)
     if outdated:
         logger.info("outputs not known to match the helper package: %s", ", ".join(outdated))
-    return [docname for docname in outdated if docname not in added | changed | removed]
+    return outdated
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
