@@ -80,6 +80,16 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """Time cold, no-change and one-page builds against the floor (`-- --no-repro` skips a build)."""
+    # A benchmark, not a test: slow (three full builds) and its numbers
+    # depend on the machine, so `check` does not run it. tools/bench.py
+    # works in a copy of the project and also compares two clean builds.
+    install(session, "docs")
+    session.run("python", str(ROOT / "tools" / "bench.py"), *session.posargs)
+
+
+@nox.session(python=PYTHON, default=False)
 def serve(session: nox.Session) -> None:
     """Preview the site at http://127.0.0.1:8000, rebuilding on every save."""
     install(session, "docs")

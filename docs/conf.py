@@ -28,6 +28,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "offline_assets",
     "execution_cache",
+    "parallel_execution",
     "cell_checks",
     "stray_math",
     "image_alt",
@@ -76,10 +77,11 @@ myst_heading_anchors = 3
 myst_all_links_external = False
 
 # --- Execution -------------------------------------------------------------
-# Every cell runs at build time. `execution_cache` (docs/_ext) picks the mode:
-# "force" when CI=true or AUTOGRAD_GUIDE_EXECUTE=force, otherwise "cache"
-# with a cache folder keyed on the helper package and the torch version, so
-# a local rebuild can never show outputs computed by other code.
+# Every cell runs at build time. `execution_cache` (docs/_ext) keys the cache
+# on the tools and, page by page, on the helper package, so a local rebuild can
+# never show outputs computed by other code; CI=true or
+# AUTOGRAD_GUIDE_EXECUTE=force empties it first. `parallel_execution` runs the
+# pages missing from the cache side by side before Sphinx reads them.
 nb_execution_mode = "cache"
 # The kernel reads its configuration from docs/_ipython (short tracebacks).
 os.environ["IPYTHONDIR"] = str(DOCS / "_ipython")

@@ -136,18 +136,106 @@ def test_an_image_without_alt_text_fails_the_build(tmp_path: Path) -> None:
     assert build(make_site(tmp_path / "with-alt", cell, alt)).returncode == 0
 
 
-def test_the_execution_cache_key_changes_with_the_helper_package(
+def test_the_package_key_changes_with_the_helper_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     package = tmp_path / "src" / "autograd_guide"
     package.mkdir(parents=True)
     (package / "jacobian.py").write_text("def jacobian(): ...\n", encoding="utf-8")
-    monkeypatch.setattr(execution_cache, "ROOT", tmp_path)
     monkeypatch.setattr(execution_cache, "PACKAGE", package)
-    before = execution_cache.execution_key()
-    assert execution_cache.execution_key() == before
+    before = execution_cache.package_key()
+    tools = execution_cache.execution_key()
+    assert execution_cache.package_key() == before
     (package / "jacobian.py").write_text("def jacobian(): return 1\n", encoding="utf-8")
+    assert execution_cache.package_key() != before
+    # The package is no longer part of the key that empties the whole cache.
+    assert execution_cache.execution_key() == tools
+
+
+def test_the_execution_cache_key_changes_with_the_kernel_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    profile = tmp_path / "docs" / "_ipython" / "profile_default"
+    profile.mkdir(parents=True)
+    (profile / "ipython_kernel_config.py").write_text("c = 1\n", encoding="utf-8")
+    monkeypatch.setattr(execution_cache, "PROFILE", tmp_path / "docs" / "_ipython")
+    before = execution_cache.execution_key()
+    (profile / "ipython_kernel_config.py").write_text("c = 2\n", encoding="utf-8")
     assert execution_cache.execution_key() != before
+
+
+def _page(path: Path, code: str, prose: str = "Text.") -> Path:
+    path.write_text(
+        PAGE_HEADER + f"# Page\n\n{prose}\n\n```{{code-cell}} ipython3\n{code}\n```\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_only_pages_whose_code_names_the_package_depend_on_it(tmp_path: Path) -> None:
+    assert execution_cache.imports_package(_page(tmp_path / "a.md", "import autograd_guide"))
+    assert execution_cache.imports_package(
+        _page(tmp_path / "b.md", "from autograd_guide.graph import draw_graph")
+    )
+    # Prose that names the package changes no output.
+    mentions = _page(tmp_path / "c.md", "import torch", prose="See `autograd_guide.jacobian`.")
+    assert not execution_cache.imports_package(mentions)
+
+
+def _cache_outputs(cache, page: Path) -> None:
+    from jupyter_cache.base import CacheBundleIn
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    notebook = read_myst_markdown_notebook(page.read_text(encoding="utf-8"))
+    cache.cache_notebook_bundle(
+        CacheBundleIn(notebook, str(page.resolve())), check_validity=False, overwrite=True
+    )
+
+
+def test_a_package_change_drops_the_outputs_of_the_pages_that_import_it_only(
+    tmp_path: Path,
+) -> None:
+    from jupyter_cache import get_cache
+
+    uses = _page(tmp_path / "uses.md", "import autograd_guide\nautograd_guide.jacobian")
+    plain = _page(tmp_path / "plain.md", "import torch\ntorch.ones(2)")
+    cache_path = tmp_path / "cache"
+    cache = get_cache(str(cache_path))
+
+    def cached() -> set[str]:
+        return {Path(record.uri).name for record in cache.list_cache_records()}
+
+    # A first build records the keys and reads every page, which executes it.
+    assert execution_cache.evict_changed_pages(cache_path, [uses, plain], "v1") == [uses, plain]
+    for page in (uses, plain):
+        _cache_outputs(cache, page)
+    assert execution_cache.evict_changed_pages(cache_path, [uses, plain], "v1") == []
+    assert execution_cache.evict_changed_pages(cache_path, [uses, plain], "v2") == [uses]
+    assert cached() == {"plain.md"}
+    # Executed again under v2: kept while v2 lasts.
+    _cache_outputs(cache, uses)
+    assert execution_cache.evict_changed_pages(cache_path, [uses, plain], "v2") == []
+    assert cached() == {"uses.md", "plain.md"}
+    # Outputs of a page whose key was never recorded are not known to be current.
+    unknown = _page(tmp_path / "unknown.md", "import torch")
+    _cache_outputs(cache, unknown)
+    assert execution_cache.evict_changed_pages(cache_path, [uses, plain, unknown], "v2") == [
+        unknown
+    ]
+    assert cached() == {"uses.md", "plain.md"}
+    # The cache finds outputs by code, not by path: outputs that another copy
+    # of the page left (the same code in another folder) are dropped too.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    copy = elsewhere / "uses.md"
+    copy.write_text(uses.read_text(encoding="utf-8"), encoding="utf-8")
+    _cache_outputs(cache, copy)
+    assert {Path(record.uri).parent.name for record in cache.list_cache_records()} == {
+        "elsewhere",
+        tmp_path.name,
+    }
+    assert execution_cache.evict_changed_pages(cache_path, [uses, plain], "v3") == [uses]
+    assert cached() == {"plain.md"}
 
 
 def test_the_execution_cache_key_changes_with_the_torch_version(

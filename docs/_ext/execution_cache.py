@@ -1,45 +1,72 @@
 """Choose how notebook cells are executed, and make the cache impossible to go stale.
 
-myst-nb's ``cache`` mode keys each page on its cell source alone. A change in
-``src/autograd_guide`` or in torch changes what the cells print, yet the page
-would keep its old outputs. Here the cache folder is named after a hash of
-everything else that decides the outputs: a change to any of it starts a new,
-empty cache and every page runs again.
+myst-nb's ``cache`` mode keys each page on its cell source alone. Two more
+things decide what the cells print, and each invalidates what it can change:
 
-``force`` mode (every cell runs, nothing cached) is used when ``CI`` is set or
-``AUTOGRAD_GUIDE_EXECUTE=force``; ``AUTOGRAD_GUIDE_EXECUTE`` can also name any
-other myst-nb mode (``cache``, ``off`` ...).
+* The tools (Python, torch, numpy, matplotlib, IPython, myst-nb) and the
+  kernel's profile in ``docs/_ipython`` can change any page: the cache folder
+  is named after a hash of them, so a change starts a new, empty cache.
+* The helper package ``src/autograd_guide`` can change only the pages that
+  import it. Each page's key hashes the package files it depends on (none for
+  a page that never imports it); a page whose key changed loses its cached
+  outputs and is read again, so it re-executes while the other pages keep
+  theirs. Importing any name from the package runs its ``__init__``, which
+  imports every module: a page that imports the package depends on all of it,
+  and a finer split by module would miss a change that breaks the import.
+
+Every cell runs afresh when ``CI`` is set or ``AUTOGRAD_GUIDE_EXECUTE=force``:
+the cache is emptied first, then filled (so the pages can run in parallel, see
+``parallel_execution.py``). ``AUTOGRAD_GUIDE_EXECUTE`` can also name any other
+myst-nb mode (``cache``, ``off`` ...).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import platform
+import re
 import shutil
+from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "autograd_guide"
+PROFILE = ROOT / "docs" / "_ipython"
 # Distributions whose version changes what a cell prints or draws.
-OUTPUT_DEPENDENCIES = ("torch", "numpy", "matplotlib", "ipython", "myst-nb")
+OUTPUT_DEPENDENCIES = ("torch", "numpy", "matplotlib", "ipython", "ipykernel", "myst-nb")
+# Which page was executed against which version of the package it imports.
+PAGE_KEYS = "page-keys.json"
+# `import autograd_guide`, `from autograd_guide.graph import x`, and the
+# module named in a string (importlib): any mention in a code cell counts.
+_IMPORTS_PACKAGE = re.compile(r"\b" + re.escape(PACKAGE.name) + r"\b")
+_CODE_CELL = re.compile(
+    r"^(?P<fence>`{3,}|~{3,})\{code-cell\}[^\n]*\n(?P<code>.*?)^(?P=fence)[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def _hash_files(digest: Any, folder: Path) -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(folder).as_posix().encode())
+            digest.update(path.read_bytes())
 
 
 def execution_key() -> str:
-    """Hash the helper package's files, the Python version and key package versions."""
+    """Hash what can change any page's outputs: Python, key package versions, the kernel profile."""
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(ROOT).as_posix().encode())
-            digest.update(path.read_bytes())
     digest.update(platform.python_version().encode())
     for name in OUTPUT_DEPENDENCIES:
         try:
@@ -47,15 +74,84 @@ def execution_key() -> str:
         except metadata.PackageNotFoundError:
             version = "absent"
         digest.update(f"{name}=={version}".encode())
+    _hash_files(digest, PROFILE)
     return digest.hexdigest()[:16]
+
+
+def package_key() -> str:
+    """Hash every file of the helper package."""
+    digest = hashlib.sha256()
+    _hash_files(digest, PACKAGE)
+    return digest.hexdigest()[:16]
+
+
+def _notebook(page: Path) -> Any:
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    return read_myst_markdown_notebook(page.read_text(encoding="utf-8"))
+
+
+def imports_package(page: Path) -> bool:
+    """Whether any code cell of a MyST notebook page names the helper package."""
+    # A scan of the fenced cells, not MyST-NB's reader: this runs for every
+    # page on every build, and the reader takes a tenth of a second a page.
+    text = page.read_text(encoding="utf-8")
+    return any(_IMPORTS_PACKAGE.search(cell["code"]) for cell in _CODE_CELL.finditer(text))
+
+
+def page_key(page: Path, package: str) -> str:
+    """The key of a page's outputs beyond its own code: the package's, or "" if it never imports it."""
+    return package if imports_package(page) else ""
+
+
+def evict_changed_pages(cache_path: Path, pages: Iterable[Path], package: str) -> list[Path]:
+    """Drop cached outputs of pages whose package key changed; return those pages.
+
+    A page without a recorded key has no outputs known to be current (the
+    cache is new, or was filled by an older version of this code), so it
+    counts as changed. The cache finds outputs by the hash of the page's code,
+    not by its path, so both are looked up. The new keys are recorded before
+    the pages run.
+    """
+    from jupyter_cache import get_cache
+
+    keys_file = cache_path / PAGE_KEYS
+    try:
+        recorded: dict[str, str] = json.loads(keys_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        recorded = {}
+    cache = get_cache(str(cache_path))
+    current: dict[str, str] = {}
+    changed = []
+    for page in pages:
+        uri = str(page.resolve())
+        current[uri] = page_key(page, package)
+        if recorded.get(uri) == current[uri]:
+            continue
+        changed.append(page)
+        stale = {
+            r.pk for r in cache.list_cache_records() if Path(r.uri).resolve() == page.resolve()
+        }
+        with contextlib.suppress(KeyError):
+            stale.add(cache.match_cache_notebook(_notebook(page)).pk)
+        for pk in stale:
+            cache.remove_cache(pk)
+    # Written whole and then renamed: a build stopped half-way never leaves half a file.
+    partial = keys_file.with_suffix(".tmp")
+    partial.write_text(json.dumps(current, indent=1, sort_keys=True), encoding="utf-8")
+    partial.replace(keys_file)
+    return changed
 
 
 def _configure(app: Sphinx, config: Config) -> None:
     requested = os.environ.get("AUTOGRAD_GUIDE_EXECUTE", "").strip()
     if not requested and os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         requested = "force"
+    # "force" runs every cell: in an emptied cache, so that the pages run in
+    # parallel (parallel_execution.py) and the next local build reuses them.
+    fresh = requested == "force"
     if requested:
-        config.nb_execution_mode = requested
+        config.nb_execution_mode = "cache" if fresh else requested
     if config.nb_execution_mode != "cache":
         logger.info("notebook execution: %s", config.nb_execution_mode)
         return
@@ -63,7 +159,7 @@ def _configure(app: Sphinx, config: Config) -> None:
     caches = Path(app.outdir).parent / ".jupyter_cache"
     key = execution_key()
     for stale in caches.glob("*"):
-        if stale.name != key:
+        if stale.name != key or fresh:
             shutil.rmtree(stale, ignore_errors=True)
     cache = caches / key
     # Create the cache database now, in one process: parallel readers racing
@@ -75,8 +171,28 @@ def _configure(app: Sphinx, config: Config) -> None:
     logger.info("notebook execution: cache %s", cache)
 
 
+def _reexecute_changed_pages(
+    app: Sphinx,
+    env: BuildEnvironment,
+    added: set[str],
+    changed: set[str],
+    removed: set[str],
+) -> list[str]:
+    if app.config.nb_execution_mode != "cache":
+        return []
+    docnames = {Path(env.doc2path(docname)).resolve(): docname for docname in env.found_docs}
+    pages = [path for path in docnames if path.suffix == ".md"]
+    evicted = evict_changed_pages(Path(app.config.nb_execution_cache_path), pages, package_key())
+    read_anyway = added | changed | removed
+    outdated = sorted(docnames[page] for page in evicted if docnames[page] not in read_anyway)
+    if outdated:
+        logger.info("outputs not known to match the helper package: %s", ", ".join(outdated))
+    return outdated
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the execution-mode choice with Sphinx."""
+    """Register the execution-mode choice and the package-aware invalidation with Sphinx."""
     # Runs before myst-nb reads these values (its handler has a later priority).
     app.connect("config-inited", _configure, priority=400)
+    app.connect("env-get-outdated", _reexecute_changed_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

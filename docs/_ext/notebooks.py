@@ -30,6 +30,7 @@ from urllib.parse import quote
 import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 from jupyter_cache import get_cache
+from myst_nb.core.utils import coalesce_streams
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -107,6 +108,10 @@ def reader_notebook(executed: nbformat.NotebookNode, install_source: str) -> nbf
     """The executed notebook with an install cell first and hidden cells collapsed."""
     notebook = copy.deepcopy(executed)
     for cell in notebook.cells:
+        if cell.cell_type == "code":
+            # One stream per name, as the page shows it (nb_merge_streams):
+            # how printed text is split into messages depends on timing.
+            cell.outputs = coalesce_streams(cell.outputs)
         if HIDDEN_TAGS & set(cell.metadata.get("tags", [])):
             cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
     install = nbformat.v4.new_code_cell(install_source, metadata={"tags": [INSTALL_TAG]})
