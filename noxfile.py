@@ -56,7 +56,7 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
-    """Build the site strictly into build/html (`-- --execute=force` re-runs every cell)."""
+    """Build the site strictly into build/html, every edition (`-- --execute=force` re-runs every cell)."""
     install(session, "docs")
     args = list(session.posargs)
     env = {}
@@ -64,18 +64,42 @@ def docs(session: nox.Session) -> None:
         if arg.startswith("--execute="):
             env["AUTOGRAD_GUIDE_EXECUTE"] = arg.removeprefix("--execute=")
             args.remove(arg)
-    session.run(
-        "sphinx-build",
+    strict = [
         "--builder=html",
         "--fail-on-warning",
         "--keep-going",
         "--nitpicky",
         "--show-traceback",
-        str(ROOT / "docs"),
-        str(HTML),
-        *args,
-        env=env,
-    )
+    ]
+    # Doctrees outside build/html: they are Sphinx's working files, not the site.
+    english = ["--doctree-dir", str(BUILD / "doctrees" / "en"), str(ROOT / "docs"), str(HTML)]
+    session.run("sphinx-build", *strict, *english, *args, env=env)
+    # Every translated edition, from the same pages, into a folder of the site
+    # (docs/_ext/language_switcher.py). It is built beside the site and then
+    # copied in, because myst-nb keeps its notebooks next to the output folder.
+    # Its cells run the English code: it reads their outputs from the cache the
+    # English build just filled (with --execute=force, afresh) instead of
+    # running every page again.
+    mode = env.get("AUTOGRAD_GUIDE_EXECUTE", "")
+    edition_env = {
+        "AUTOGRAD_GUIDE_EXECUTE": "cache" if mode in {"", "force"} else mode,
+        "AUTOGRAD_GUIDE_CACHE_DIR": str(BUILD / ".jupyter_cache"),
+    }
+    for language in sorted(path.name for path in LOCALES.iterdir() if path.is_dir()):
+        edition = BUILD / language
+        session.run(
+            "sphinx-build",
+            *strict,
+            f"--define=language={language}",
+            "--doctree-dir",
+            str(BUILD / "doctrees" / language),
+            str(ROOT / "docs"),
+            str(edition / "html"),
+            *args,
+            env=edition_env,
+        )
+        shutil.rmtree(HTML / language, ignore_errors=True)
+        shutil.copytree(edition / "html", HTML / language)
     session.log(f"Site built: open {HTML / 'index.html'}")
 
 

@@ -156,7 +156,10 @@ def _configure(app: Sphinx, config: Config) -> None:
         logger.info("notebook execution: %s", config.nb_execution_mode)
         return
     # Beside the HTML folder, never inside it: the cache must not be published.
-    caches = Path(app.outdir).parent / ".jupyter_cache"
+    # Another edition of the site names the English build's cache: its pages
+    # run the same code, so it reuses those outputs instead of running again.
+    shared = os.environ.get("AUTOGRAD_GUIDE_CACHE_DIR", "").strip()
+    caches = Path(shared) if shared else Path(app.outdir).parent / ".jupyter_cache"
     key = execution_key()
     for stale in caches.glob("*"):
         if stale.name != key or fresh:
