@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import nox
 
@@ -38,11 +39,12 @@ def install(session: nox.Session, group: str) -> None:
 
 @nox.session(python=False)
 def check(session: nox.Session) -> None:
-    """Run everything CI runs: lint, repo-review, tests, docs with every cell re-executed."""
+    """Run everything CI runs: lint, repo-review, tests, docs with every cell re-executed, audit."""
     session.notify("lint")
     session.notify("repo_review")
     session.notify("tests")
     session.notify("docs", posargs=["--execute=force"])
+    session.notify("audit")  # after docs: nox runs notified sessions in order
 
 
 @nox.session(python=PYTHON)
@@ -75,6 +77,28 @@ def docs(session: nox.Session) -> None:
         env=env,
     )
     session.log(f"Site built: open {HTML / 'index.html'}")
+
+
+@nox.session(python=PYTHON)
+def audit(session: nox.Session) -> None:
+    """Audit build/html in headless Chromium, the Nu Html Checker and a link check."""
+    # tools/site_audit does the work (its __init__ says what it checks); it
+    # installs Chromium and Java with apt when run as root, else says what to
+    # install. Screenshots of every page go to build/audit/screenshots.
+    if not (HTML / "index.html").is_file():
+        session.error(f"no built site in {HTML}: run `python3 -m nox -s docs` first")
+    session.install(*nox.project.dependency_groups(PYPROJECT, "audit"))
+    base_path = urlsplit(PYPROJECT["project"]["urls"]["Documentation"]).path
+    session.run(
+        "python",
+        "-m",
+        "site_audit",
+        str(HTML),
+        "--base-path",
+        base_path,
+        *session.posargs,
+        env={"PYTHONPATH": str(ROOT / "tools")},
+    )
 
 
 @nox.session(python=PYTHON, default=False)
