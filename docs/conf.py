@@ -25,6 +25,7 @@ language = "en"
 
 extensions = [
     "myst_nb",
+    "hidden_cells",  # after myst_nb, whose HTML for hidden cells it replaces
     "sphinx.ext.mathjax",
     "offline_assets",
     "execution_cache",
@@ -41,6 +42,7 @@ extensions = [
     "sitemap",
     "notfound.extension",
     "language_switcher",
+    "sidebar_toggles",
 ]
 
 # _page_template.md is the page contributors copy (CONTRIBUTING.md): checked by
@@ -166,6 +168,9 @@ html_theme_options = {
     "use_issues_button": True,
     "use_edit_page_button": True,
 }
+# The theme's colour mode before a reader picks one; left empty, the theme
+# logs a console error on a reader's first visit.
+html_context = {"default_mode": "auto"}
 html_copy_source = True
 html_show_sourcelink = True
 

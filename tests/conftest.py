@@ -7,6 +7,8 @@ import pytest
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 sys.path.insert(0, str(DOCS / "_ext"))
+# The site audit (tools/site_audit), whose offline parts are tested here.
+sys.path.insert(0, str(DOCS.parent / "tools"))
 
 # tests/ is no package and pytest imports with --import-mode=importlib, which
 # leaves sys.path alone, so sample_functions.py (what the test files share) is

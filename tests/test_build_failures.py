@@ -249,3 +249,14 @@ def test_the_execution_cache_key_changes_with_the_torch_version(
 
     monkeypatch.setattr(execution_cache.metadata, "version", version)
     assert execution_cache.execution_key() != before
+
+
+@pytest.mark.slow
+def test_a_broken_cross_reference_fails_the_build_naming_the_file(tmp_path: Path) -> None:
+    source = make_site(tmp_path, "x = 1", prose="See {ref}`a-section-that-was-renamed`.")
+    result = build(source)
+    assert result.returncode != 0
+    assert (
+        f"{source / 'page.md'}:12: WARNING: undefined label: 'a-section-that-was-renamed'"
+        in result.stderr
+    ), result.stderr

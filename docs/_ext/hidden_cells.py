@@ -1,0 +1,43 @@
+"""Write the toggle of a hidden cell as valid HTML that screen readers name by its text.
+
+myst-nb puts two ``<p>`` ("Show code cell source", "Hide ...") inside the
+``<summary>``, where only phrasing content is allowed (the Nu Html Checker
+reports an error on every page with a hidden cell), and labels the summary
+"Toggle hidden content", a name other than the text a reader sees. Here the
+two labels are ``<span>`` and the visible text is the name; the stylesheet
+gives the spans the look myst-nb gives the paragraphs.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
+from sphinx.application import Sphinx
+from sphinx.writers.html5 import HTML5Translator
+
+_CSS = "hidden-cells.css"
+
+
+def _visit(self: HTML5Translator, node: HideCodeCellNode) -> None:
+    classes = " ".join(node["classes"])
+    self.body.append(
+        f'<details class="admonition hide {classes}">\n<summary>\n'
+        f'<span class="collapsed admonition-title">{escape(node["prompt_show"])}</span>\n'
+        f'<span class="expanded admonition-title">{escape(node["prompt_hide"])}</span>\n'
+        "</summary>\n"
+    )
+
+
+def _add_static_path(app: Sphinx, config: Any) -> None:
+    config.html_static_path.append(str(Path(__file__).parent / "hidden_cells_static"))
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Replace myst-nb's HTML for hidden cells; must come after ``myst_nb`` in extensions."""
+    app.add_node(HideCodeCellNode, override=True, html=(_visit, depart_HideCellInput))
+    app.connect("config-inited", _add_static_path)
+    app.add_css_file(_CSS)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

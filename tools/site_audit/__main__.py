@@ -1,0 +1,68 @@
+"""``python -m site_audit HTML``: audit a built site, print the report, exit 1 on any finding."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from site_audit import html_validator, links, prerequisites, report, server
+from site_audit.pages import site_pages
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every check of the audit over the built site; return the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m site_audit", description=__doc__)
+    parser.add_argument("html", type=Path, help="the built site (build/html)")
+    parser.add_argument(
+        "--base-path", default="/", help="the path the site is published at (/autograd-guide/)"
+    )
+    parser.add_argument("--cache", type=Path, help="where to keep the Nu Html Checker's jar")
+    parser.add_argument("--screenshots", type=Path, help="default: HTML/../audit/screenshots")
+    args = parser.parse_args(argv)
+    html = args.html.resolve()
+    if not (html / "index.html").is_file():
+        print(
+            f"site_audit: {html} holds no built site (no index.html):"
+            " build it first with `python3 -m nox -s docs`",
+            file=sys.stderr,
+        )
+        return 2
+    screenshots = args.screenshots or html.parent / "audit" / "screenshots"
+    cache = args.cache or html.parent / "audit" / "tools"
+    try:
+        programs = prerequisites.require("chromium", "java")
+        jar = prerequisites.vnu_jar(cache)
+    except prerequisites.MissingProgramError as error:
+        print(f"site_audit: {error}", file=sys.stderr)
+        return 2
+
+    start = time.monotonic()
+    pages = site_pages(html)
+    checker = html_validator.start(programs["java"], jar, html, pages)
+    broken_links = links.check_site(html, pages, args.base_path)
+    with server.serve(html, args.base_path) as site:
+        from site_audit import browser  # imports Playwright, which only this step needs
+
+        visits = browser.visit_all(html, site, pages, programs["chromium"], screenshots)
+    html_errors = html_validator.errors(checker, html)
+    reports = report.collect(pages, visits, html_errors, broken_links)
+
+    print(report.table(reports))
+    print()
+    print(report.heaviest_files(reports, html))
+    print()
+    failures = [line for page in reports for line in page.failures()]
+    for line in failures:
+        print(f"FAIL {line}")
+    print(report.summary(reports))
+    print(
+        f"Audited {len(pages)} pages at {len(browser.VIEWPORTS)} viewports"
+        f" in {time.monotonic() - start:.0f} s; screenshots in {screenshots}"
+    )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

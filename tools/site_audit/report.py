@@ -1,0 +1,128 @@
+"""Gather the findings per page, print them as a table, and list every failure by page."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from site_audit.links import BrokenLink
+from site_audit.visit import Visit
+from site_audit.weight import gzip_size, kib, page_weight
+
+# What a typical page (theme, fonts, MathJax and its fonts, the page) may weigh gzipped.
+WEIGHT_TARGET = 1024 * 1024
+
+
+@dataclass
+class PageReport:
+    """Everything the audit found about one page."""
+
+    page: str
+    visits: list[Visit] = field(default_factory=list)
+    html_errors: list[str] = field(default_factory=list)
+    broken_links: list[BrokenLink] = field(default_factory=list)
+
+    @property
+    def weight(self) -> int:
+        """Gzip bytes the page loaded, at the viewport where it loaded more."""
+        return max((page_weight(visit.files) for visit in self.visits), default=0)
+
+    def failures(self) -> list[str]:
+        """One line per finding, each naming the page (and viewport) it was found on."""
+        lines = [f"{self.page}: HTML error, {error}" for error in self.html_errors]
+        lines += [str(broken) for broken in self.broken_links]
+        for visit in self.visits:
+            where = f"{self.page} [{visit.viewport}]"
+            lines += [f"{where}: requested {url} from another host" for url in visit.blocked]
+            lines += [f"{where}: console error: {text}" for text in visit.console_errors]
+            lines += [f"{where}: could not load {failed}" for failed in visit.failed]
+            lines += [f"{where}: axe: {violation}" for violation in visit.axe]
+            lines += [f"{where}: heading skips a level: {text}" for text in visit.headings]
+            lines += [f"{where}: image without alt text: {src}" for src in visit.images_without_alt]
+        return lines
+
+
+def collect(
+    pages: list[Path],
+    visits: list[Visit],
+    html_errors: dict[str, list[str]],
+    broken_links: list[BrokenLink],
+) -> list[PageReport]:
+    """Sort every finding under the page it belongs to."""
+    reports = {page.as_posix(): PageReport(page.as_posix()) for page in pages}
+    for visit in visits:
+        reports[visit.page].visits.append(visit)
+    for page, errors in html_errors.items():
+        reports.setdefault(page, PageReport(page)).html_errors += errors
+    for broken in broken_links:
+        reports[broken.page].broken_links.append(broken)
+    return list(reports.values())
+
+
+def _count(reports: list[Visit], attribute: str) -> str:
+    return "/".join(str(len(getattr(visit, attribute))) for visit in reports) or "-"
+
+
+def table(reports: list[PageReport]) -> str:
+    """One row per page; the browser's counts are desktop/mobile."""
+    header = ("page", "requests", "remote", "console", "axe", "headings", "html", "links", "KiB gz")
+    rows = [header]
+    rows.extend(
+        (
+            report.page,
+            _count(report.visits, "requests"),
+            _count(report.visits, "blocked"),
+            _count(report.visits, "console_errors"),
+            _count(report.visits, "axe"),
+            _count(report.visits, "headings"),
+            str(len(report.html_errors)),
+            str(len(report.broken_links)),
+            kib(report.weight),
+        )
+        for report in reports
+    )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    lines = [
+        "  ".join(
+            cell.ljust(width) if column == 0 else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def heaviest_files(reports: list[PageReport], html: Path, top: int = 8) -> str:
+    """The files that weigh most over the whole site: gzip size times pages that load them."""
+    loads: Counter[Path] = Counter()
+    for report in reports:
+        for visit in report.visits[:1]:
+            loads.update(set(visit.files))
+    ranked = sorted(loads, key=lambda path: gzip_size(path) * loads[path], reverse=True)[:top]
+    lines = ["What the pages' weight is made of (gzip KiB x pages that load it):"]
+    lines += [
+        f"  {kib(gzip_size(path)):>6} KiB x {loads[path]:>2}  {path.relative_to(html).as_posix()}"
+        for path in ranked
+    ]
+    return "\n".join(lines)
+
+
+def summary(reports: list[PageReport]) -> str:
+    """Totals, the weight range, and which pages exceed the weight target."""
+    weights = sorted(report.weight for report in reports if report.visits)
+    findings = sum(len(report.failures()) for report in reports)
+    lines = [f"{len(reports)} pages, {findings} findings."]
+    if weights:
+        median = weights[len(weights) // 2]
+        lines.append(
+            f"Weight (gzip): median {kib(median)} KiB,"
+            f" min {kib(weights[0])}, max {kib(weights[-1])};"
+            f" target {kib(WEIGHT_TARGET)} KiB for a typical page:"
+            f" {'met' if median <= WEIGHT_TARGET else 'NOT met'}."
+        )
+    heavy = [report.page for report in reports if report.weight > WEIGHT_TARGET]
+    if heavy:
+        lines.append(f"Over the target: {', '.join(heavy)}")
+    return "\n".join(lines)
