@@ -6,12 +6,13 @@ import json
 from pathlib import Path, PurePosixPath
 
 import pytest
+from sidebar_toggles import label_toggles
+
 from site_audit import html_validator, links, report
 from site_audit.headings import skipped_levels
 from site_audit.hosts import is_local
 from site_audit.pages import site_pages
 from site_audit.visit import Visit
-from sidebar_toggles import label_toggles
 
 
 def write_site(root: Path, pages: dict[str, str]) -> Path:
@@ -66,13 +67,17 @@ def test_a_broken_anchor_fails_the_link_check_naming_page_and_target(tmp_path: P
 
 
 def test_links_that_leave_the_site_folder_are_broken(tmp_path: Path) -> None:
-    html = write_site(tmp_path, {"index.html": '<a href="../../etc/passwd">x</a><a href="/x">y</a>'})
+    html = write_site(
+        tmp_path, {"index.html": '<a href="../../etc/passwd">x</a><a href="/x">y</a>'}
+    )
     reasons = [link.reason for link in links.check_page(html, PurePosixPath("index.html"), "/s/")]
     assert reasons == ["outside the site", "outside the site"]
 
 
 def test_template_fragments_in_static_are_no_pages(tmp_path: Path) -> None:
-    html = write_site(tmp_path, {"index.html": "", "_static/webpack-macros.html": "", "a/b.html": ""})
+    html = write_site(
+        tmp_path, {"index.html": "", "_static/webpack-macros.html": "", "a/b.html": ""}
+    )
     assert site_pages(html) == [Path("a/b.html"), Path("index.html")]
 
 
@@ -103,8 +108,10 @@ def test_a_remote_request_fails_the_audit_naming_the_page() -> None:
     visit = Visit("math/notation.html", "mobile", blocked=["https://cdn.example.org/font.woff2"])
     (page,) = report.collect([Path("math/notation.html")], [visit], {}, [])
     assert page.failures() == [
-        "math/notation.html [mobile]: requested https://cdn.example.org/font.woff2"
-        " from another host"
+        (
+            "math/notation.html [mobile]: requested https://cdn.example.org/font.woff2"
+            " from another host"
+        )
     ]
 
 
