@@ -7,6 +7,7 @@ the message, until `nox -s translations` is run and the new text translated.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,8 +30,12 @@ def read_catalog(path: Path) -> Catalog:
 def extract_templates(source: Path, target: Path) -> dict[str, Catalog]:
     """Run Sphinx's gettext builder (no code executed) and read every template it writes."""
     command = [sys.executable, "-m", "sphinx", "-b", "gettext", "-q", "-D", "nb_execution_mode=off"]
+    # Asked for by name, so that CI=true (which means "run every cell") cannot
+    # override it: cell outputs are shared by the editions, not translated.
+    environment = {**os.environ, "AUTOGRAD_GUIDE_EXECUTE": "off"}
     result = subprocess.run(
         [*command, str(source), str(target)],
+        env=environment,
         capture_output=True,
         text=True,
         check=False,
