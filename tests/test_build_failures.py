@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import execution_cache
 import pytest
 
-EXT = Path(__file__).resolve().parents[1] / "docs" / "_ext"
-PAGE_HEADER = """\
----
-jupytext:
-  text_representation:
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  name: python3
----
-"""
+from sites import EXT, NOTEBOOK_HEADER, sphinx
 
 
 def make_site(root: Path, cell: str, options: str = "", prose: str = "Text.") -> Path:
@@ -33,33 +22,17 @@ def make_site(root: Path, cell: str, options: str = "", prose: str = "Text.") ->
         encoding="utf-8",
     )
     (source / "index.md").write_text(
-        PAGE_HEADER + "# Site\n\n```{toctree}\npage\n```\n", encoding="utf-8"
+        NOTEBOOK_HEADER + "# Site\n\n```{toctree}\npage\n```\n", encoding="utf-8"
     )
     (source / "page.md").write_text(
-        PAGE_HEADER + f"# Page\n\n{prose}\n\n```{{code-cell}} ipython3\n{options}{cell}\n```\n",
+        NOTEBOOK_HEADER + f"# Page\n\n{prose}\n\n```{{code-cell}} ipython3\n{options}{cell}\n```\n",
         encoding="utf-8",
     )
     return source
 
 
 def build(source: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "-W",
-            "--keep-going",
-            "-q",
-            "--no-color",  # CI=true turns Sphinx colours on; the report itself must have none
-            str(source),
-            str(source.parent / "html"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    return sphinx(source, "-q")
 
 
 @pytest.mark.slow
@@ -166,7 +139,7 @@ def test_the_execution_cache_key_changes_with_the_kernel_profile(
 
 def _page(path: Path, code: str, prose: str = "Text.") -> Path:
     path.write_text(
-        PAGE_HEADER + f"# Page\n\n{prose}\n\n```{{code-cell}} ipython3\n{code}\n```\n",
+        NOTEBOOK_HEADER + f"# Page\n\n{prose}\n\n```{{code-cell}} ipython3\n{code}\n```\n",
         encoding="utf-8",
     )
     return path

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import runpy
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from sites import sphinx
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 # The real settings, so the test checks what the site build uses, not a copy of it.
@@ -50,25 +51,7 @@ def make_site(root: Path, prose: str) -> Path:
 
 
 def build(source: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            GUARDED_SPHINX,
-            "-W",
-            "--keep-going",
-            "-q",
-            "--no-color",
-            "-b",
-            "html",
-            str(source),
-            str(source.parent / "html"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    return sphinx(source, "-q", "-b", "html", program=("-c", GUARDED_SPHINX))
 
 
 def test_every_inventory_is_a_file_in_the_repository() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,8 @@ import notebooks
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-EXT = Path(__file__).resolve().parents[1] / "docs" / "_ext"
+from sites import EXT, sphinx
+
 REPOSITORY = "https://github.com/owner/name"
 
 
@@ -131,14 +131,8 @@ def make_site(root: Path, module: str) -> Path:
 
 
 def build(source: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "sphinx", "-W", "-q", "--no-color"]
-    return subprocess.run(
-        [*command, str(source), str(source.parent / "build" / "html")],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+    # build/html, so that the notebooks tree lands in build/notebooks.
+    return sphinx(source, "-q", output=source.parent / "build" / "html")
 
 
 def read_json(path: Path) -> Any:

@@ -4,22 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-EXT = Path(__file__).resolve().parents[1] / "docs" / "_ext"
-HEADER = """\
----
-jupytext:
-  text_representation:
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  name: python3
----
-"""
+from sites import EXT, NOTEBOOK_HEADER, sphinx
 
 
 def make_site(root: Path, pages: dict[str, str]) -> Path:
@@ -37,30 +26,17 @@ def make_site(root: Path, pages: dict[str, str]) -> Path:
     )
     for name, code in pages.items():
         (source / f"{name}.md").write_text(
-            HEADER + f"# {name}\n\n```{{code-cell}} ipython3\n{code}\n```\n", encoding="utf-8"
+            NOTEBOOK_HEADER + f"# {name}\n\n```{{code-cell}} ipython3\n{code}\n```\n",
+            encoding="utf-8",
         )
     return source
 
 
 def build(source: Path) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if key not in {"CI"}}
+    # Cache mode as on a maintainer's machine, whatever CI says.
+    env = {key: value for key, value in os.environ.items() if key != "CI"}
     env["AUTOGRAD_GUIDE_EXECUTE"] = ""
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sphinx",
-            "-W",
-            "--no-color",
-            str(source),
-            str(source.parent / "html"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        env=env,
-    )
+    return sphinx(source, env=env)
 
 
 @pytest.mark.slow

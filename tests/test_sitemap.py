@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-EXT = Path(__file__).resolve().parents[1] / "docs" / "_ext"
+from sites import EXT, sphinx
 
 
 def build(source: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "sphinx", "-W", "-q", "--no-color"]
-    return subprocess.run(
-        [*command, str(source), str(source.parent / "html")],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    return sphinx(source, "-q")
 
 
 def make_site(root: Path, base_url: str) -> Path:
