@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import types
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import nbformat
 import notebooks
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
+from sphinx.errors import ConfigError
 
 from sites import EXT, sphinx
 
@@ -167,3 +169,12 @@ def test_a_page_importing_a_module_without_requirement_fails_the_build(tmp_path:
     result = build(source)
     assert result.returncode != 0
     assert f"{source / 'index.md'}:1: WARNING: the page imports yaml" in result.stderr
+
+
+@pytest.mark.parametrize("requirements", [{"torch": 2}, {3: "torch"}, {"torch": ["torch"]}])
+def test_requirements_that_are_not_strings_are_refused_by_name(requirements: object) -> None:
+    config = types.SimpleNamespace(
+        notebooks_repository=REPOSITORY, notebooks_requirements=requirements
+    )
+    with pytest.raises(ConfigError, match="notebooks_requirements"):
+        notebooks._check_config(None, config)  # type: ignore[arg-type]

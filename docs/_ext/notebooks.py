@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from IPython.core.inputtransformer2 import TransformerManager
 from jupyter_cache import get_cache
 from myst_nb.core.utils import coalesce_streams
 from sphinx.application import Sphinx
+from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -243,7 +243,10 @@ def _write_environment(app: Sphinx, exception: Exception | None) -> None:
 
 def _check_config(app: Sphinx, config: Any) -> None:
     github_parts(config.notebooks_repository)
-    json.dumps(config.notebooks_requirements)  # plain strings only
+    requirements = config.notebooks_requirements
+    if not all(isinstance(item, str) for pair in requirements.items() for item in pair):
+        msg = "notebooks_requirements must map module names to pip requirement strings"
+        raise ConfigError(msg)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
