@@ -41,13 +41,12 @@ def install(session: nox.Session, group: str) -> None:
 
 @nox.session(python=False)
 def check(session: nox.Session) -> None:
-    """Run everything CI runs: lint, repo-review, tests, docs with every cell re-executed."""
+    """Run everything CI runs: lint, repo-review, tests, docs with every cell re-executed, audit."""
     session.notify("lint")
     session.notify("repo_review")
     session.notify("tests")
     session.notify("docs", posargs=["--execute=force"])
-    # Not yet `audit` (run it on its own after docs): it still finds one axe
-    # "region" violation on every desktop page and takes about 8 minutes.
+    session.notify("audit")  # the site the docs session just built
 
 
 @nox.session(python=PYTHON)
@@ -115,6 +114,14 @@ def audit(session: nox.Session) -> None:
     if not (HTML / "index.html").is_file():
         session.error(f"no built site in {HTML}: run `python3 -m nox -s docs` first")
     session.install(*nox.project.dependency_groups(PYPROJECT, "audit"))
+    tools = BUILD / "audit" / "tools"  # the Nu Html Checker's jar, fetched once
+    # First the audit itself, on a small site with a planted fault of every
+    # kind it looks for (tests/browser): each must fail, naming the page.
+    session.run(
+        "pytest",
+        "tests/browser",
+        env={"AUTOGRAD_GUIDE_BROWSER_TESTS": "1", "AUTOGRAD_GUIDE_AUDIT_TOOLS": str(tools)},
+    )
     base_path = urlsplit(PYPROJECT["project"]["urls"]["Documentation"]).path
     session.run(
         "python",
@@ -123,6 +130,8 @@ def audit(session: nox.Session) -> None:
         str(HTML),
         "--base-path",
         base_path,
+        "--cache",
+        str(tools),
         *session.posargs,
         env={"PYTHONPATH": str(ROOT / "tools")},
     )

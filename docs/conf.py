@@ -42,6 +42,7 @@ extensions = [
     "sitemap",
     "notfound.extension",
     "language_switcher",
+    "chinese_search",
     "sidebar_toggles",
 ]
 
@@ -157,6 +158,9 @@ intersphinx_timeout = 5
 html_theme = "sphinx_book_theme"
 html_title = "Autograd Guide"
 html_last_updated_fmt = None
+# A nabla, the gradient's symbol. Without an icon of its own the site makes
+# every browser ask the server's root for /favicon.ico, outside the site.
+html_favicon = "_static/favicon.svg"
 html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": True,
@@ -171,6 +175,12 @@ html_theme_options = {
 # The theme's colour mode before a reader picks one; left empty, the theme
 # logs a console error on a reader's first visit.
 html_context = {"default_mode": "auto"}
+# docs/_templates: the layout without Font Awesome's script, and the site title
+# in a landmark (each template says why).
+templates_path = ["_templates"]
+html_sidebars = {
+    "**": ["site-title.html", "icon-links.html", "search-button-field.html", "sbt-sidebar-nav.html"]
+}
 html_copy_source = True
 html_show_sourcelink = True
 

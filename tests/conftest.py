@@ -1,5 +1,6 @@
 """Make the docs tooling in ``docs/_ext`` importable from the tests that check it."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -18,3 +19,8 @@ sys.path.insert(0, str(TESTS))
 # pytest rewrites asserts only in test files and conftest; the shared helpers
 # assert too, and their failures should show the values as well.
 pytest.register_assert_rewrite("sample_functions")
+
+# tests/browser drives Chromium: `nox -s audit`, whose environment has Playwright
+# and which installs the browser, runs it by setting this variable; the
+# unit-test session leaves the folder out.
+collect_ignore = [] if os.environ.get("AUTOGRAD_GUIDE_BROWSER_TESTS") else ["browser"]

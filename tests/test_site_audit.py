@@ -165,3 +165,10 @@ def test_sidebar_toggles_are_named_after_their_section() -> None:
     labelled = label_toggles(navigation)
     assert '<summary aria-label="Pages under Part A">' in labelled
     assert '<details open="open"><summary aria-label="Pages under C &amp; D">' in labelled
+
+
+def test_sidebar_toggles_are_named_in_the_language_of_the_edition() -> None:
+    navigation = '<a href="a.html">数学原理</a><details><summary></summary>'
+    assert '<summary aria-label="数学原理下的页面">' in label_toggles(navigation, "zh_CN")
+    # An edition without a label of its own falls back to English, never to no label.
+    assert '<summary aria-label="Pages under 数学原理">' in label_toggles(navigation, "fr")

@@ -20,14 +20,18 @@ _TOGGLE = re.compile(
     r"(<a\b[^>]*>(?P<title>(?:(?!<a\b).)*?)</a>\s*<details\b[^>]*>\s*)<summary>", re.DOTALL
 )
 _TAG = re.compile(r"<[^>]+>")
+# The label in each edition's language (conf.py's site_languages); the theme's
+# own strings come from Sphinx's catalogs, this one is ours.
+LABELS = {"en": "Pages under {title}", "zh_CN": "{title}下的页面"}
 
 
-def label_toggles(navigation: str) -> str:
-    """Give every section toggle of the navigation HTML an ``aria-label``."""
+def label_toggles(navigation: str, language: str = "en") -> str:
+    """Give every section toggle of the navigation HTML an ``aria-label`` in ``language``."""
+    template = LABELS.get(language, LABELS["en"])
 
     def labelled(match: re.Match[str]) -> str:
         title = html.unescape(_TAG.sub("", match["title"])).strip()
-        label = html.escape(f"Pages under {title}", quote=True)
+        label = html.escape(template.format(title=title), quote=True)
         return f'{match[1]}<summary aria-label="{label}">'
 
     return _TOGGLE.sub(labelled, navigation)
@@ -44,7 +48,7 @@ def _wrap(
         result = generate(kind, *args, **kwargs)
         # "raw" asks for the parsed tree; the sidebar gets a tree (BeautifulSoup)
         # that the template prints as HTML, so the labels go into that text.
-        return result if kind == "raw" else label_toggles(str(result))
+        return result if kind == "raw" else label_toggles(str(result), app.config.language)
 
     context["generate_toctree_html"] = generate_labelled
 

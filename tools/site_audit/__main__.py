@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,6 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--cache", type=Path, help="where to keep the Nu Html Checker's jar")
     parser.add_argument("--screenshots", type=Path, help="default: HTML/../audit/screenshots")
+    parser.add_argument(
+        "--tabs",
+        type=int,
+        default=max(2, os.cpu_count() or 1),
+        help="pages open at once (default: the number of cores, at least 2)",
+    )
     args = parser.parse_args(argv)
     html = args.html.resolve()
     if not (html / "index.html").is_file():
@@ -45,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     with server.serve(html, args.base_path) as site:
         from site_audit import browser  # imports Playwright, which only this step needs
 
-        visits = browser.visit_all(html, site, pages, programs["chromium"], screenshots)
+        visits = browser.visit_all(
+            html, site, pages, programs["chromium"], screenshots, tabs=args.tabs
+        )
     html_errors = html_validator.errors(checker, html)
     reports = report.collect(pages, visits, html_errors, broken_links)
 

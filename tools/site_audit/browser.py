@@ -9,12 +9,22 @@ level, images without alt text, and a full-page screenshot.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, Request, Response, sync_playwright
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import (
+    BrowserContext,
+    ConsoleMessage,
+    Error,
+    Page,
+    Request,
+    Response,
+    async_playwright,
+)
 
 from site_audit.headings import skipped_levels
 from site_audit.hosts import is_local
@@ -64,18 +74,17 @@ def _local_file(html: Path, site: str, url: str) -> Path | None:
     return file if file.is_file() else None
 
 
-def _visit(page: Page, visit: Visit, url: str, html: Path, site: str, axe: Axe) -> None:
+async def _visit(page: Page, visit: Visit, url: str, html: Path, site: str, axe: Axe) -> None:
     # axe fetches the stylesheets again to read them, and resolves their
     # @import against the page rather than the stylesheet (a 404 no reader
     # meets): only what happens before axe starts is the page's.
     loading = True
 
     def on_request(request: Request) -> None:
-        if not loading:
-            return
-        visit.requests.append(request.url)
-        if not is_local(request.url):
-            visit.blocked.append(request.url)
+        if loading:
+            visit.requests.append(request.url)
+            if not is_local(request.url):
+                visit.blocked.append(request.url)
 
     def on_response(response: Response) -> None:
         if not loading:
@@ -85,70 +94,106 @@ def _visit(page: Page, visit: Visit, url: str, html: Path, site: str, axe: Axe) 
         elif (file := _local_file(html, site, response.url)) is not None:
             visit.files.append(file)
 
-    page.on("request", on_request)
-    page.on("response", on_response)
-    page.on(
-        "requestfailed",
-        lambda request: (
+    def on_request_failed(request: Request) -> None:
+        if loading and is_local(request.url):
             visit.failed.append(f"{request.failure} {request.url}")
-            if loading and is_local(request.url)
-            else None
-        ),
-    )
-    page.on(
-        "console",
-        lambda message: (
+
+    def on_console(message: ConsoleMessage) -> None:
+        if loading and message.type == "error":
             visit.console_errors.append(message.text)
-            if loading and message.type == "error"
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: visit.console_errors.append(f"uncaught {error}"))
-    page.goto(url, wait_until="load")
-    page.evaluate(_MATH_TYPESET)
-    loading = False
-    results = axe.run(page)
-    for violation in results.response["violations"]:
-        targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
-        visit.axe.append(
-            f"{violation['id']} ({violation['impact']}): {violation['help']} at {targets}"
-        )
-    facts = page.evaluate(_DOM_FACTS)
-    visit.headings = skipped_levels([(level, text) for level, text in facts["headings"]])
-    visit.images_without_alt = facts["noAlt"]
+
+    def on_page_error(error: Error) -> None:
+        visit.console_errors.append(f"uncaught {error}")
+
+    listeners: dict[str, Callable[[Any], None]] = {
+        "request": on_request,
+        "response": on_response,
+        "requestfailed": on_request_failed,
+        "console": on_console,
+        "pageerror": on_page_error,
+    }
+    for event, listener in listeners.items():
+        page.on(event, listener)  # type: ignore[call-overload]
+    try:
+        await page.goto(url, wait_until="load")
+        await page.evaluate(_MATH_TYPESET)
+        loading = False
+        results = await axe.run(page)
+        for violation in results.response["violations"]:
+            targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
+            visit.axe.append(
+                f"{violation['id']} ({violation['impact']}): {violation['help']} at {targets}"
+            )
+        facts = await page.evaluate(_DOM_FACTS)
+        visit.headings = skipped_levels([(level, text) for level, text in facts["headings"]])
+        visit.images_without_alt = facts["noAlt"]
+    finally:
+        # The tab goes on to the next page: what happens there is not this visit's.
+        for event, listener in listeners.items():
+            page.remove_listener(event, listener)  # type: ignore[call-overload]
 
 
-def visit_all(
-    html: Path, site: str, pages: list[Path], chromium: str, screenshots: Path
+async def _new_tab(context: BrowserContext) -> Page:
+    """A tab that loads every page as on a first visit: nothing from the browser's cache."""
+    page = await context.new_page()
+    # Each page's weight and requests are what a new reader's browser fetches,
+    # not what is left cached from the page this tab showed before.
+    devtools = await context.new_cdp_session(page)
+    await devtools.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    return page
+
+
+async def _visit_all(
+    html: Path, site: str, pages: list[Path], chromium: str, screenshots: Path, tabs: int
 ) -> list[Visit]:
-    """Open each page at each viewport; save screenshots as ``screenshots/<page>.<viewport>.png``."""
     axe = Axe()
-    visits = []
     screenshots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+    jobs = [(viewport, page.as_posix()) for viewport in VIEWPORTS for page in pages]
+    queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+    for job in jobs:
+        queue.put_nowait(job)
+    visits: dict[tuple[str, str], Visit] = {}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
             executable_path=chromium,
             args=CHROMIUM_FLAGS,
             # Every request to another host goes to a proxy that does not
             # exist and fails at once: the audit can neither reach out nor
             # hang. Chromium never proxies loopback, so the site loads as is.
-            # (Routing requests through Playwright would block them too, but
-            # turns off the browser's cache and makes each page load slower.)
+            # (Routing requests through Playwright would block them too, at
+            # the cost of a round trip to Python for every request.)
             proxy={"server": "http://127.0.0.1:9", "bypass": "127.0.0.1"},
         )
-        for viewport, options in VIEWPORTS.items():
-            context = browser.new_context(**options)
-            for page_path in pages:
-                name = page_path.as_posix()
-                visit = Visit(name, viewport)
-                page = context.new_page()
-                _visit(page, visit, site + name, html, site, axe)
-                page.screenshot(
+        contexts = {
+            viewport: await browser.new_context(**options)
+            for viewport, options in VIEWPORTS.items()
+        }
+
+        async def worker() -> None:
+            # Each worker keeps one tab per viewport and moves it from page to
+            # page (a new tab per page costs a renderer process each time);
+            # tabs have processes of their own, so a few workers share the
+            # machine's cores.
+            own_tabs: dict[str, Page] = {}
+            while not queue.empty():
+                viewport, name = queue.get_nowait()
+                if viewport not in own_tabs:
+                    own_tabs[viewport] = await _new_tab(contexts[viewport])
+                tab = own_tabs[viewport]
+                visit = visits[viewport, name] = Visit(name, viewport)
+                await _visit(tab, visit, site + name, html, site, axe)
+                await tab.screenshot(
                     path=screenshots / f"{name.replace('/', '--')}.{viewport}.png",
                     full_page=True,
                 )
-                page.close()
-                visits.append(visit)
-            context.close()
-        browser.close()
-    return visits
+
+        await asyncio.gather(*(worker() for _ in range(tabs)))
+        await browser.close()
+    return [visits[job] for job in jobs]
+
+
+def visit_all(
+    html: Path, site: str, pages: list[Path], chromium: str, screenshots: Path, tabs: int = 2
+) -> list[Visit]:
+    """Open each page at each viewport, ``tabs`` at a time; save screenshots as ``screenshots/<page>.<viewport>.png``."""
+    return asyncio.run(_visit_all(html, site, pages, chromium, screenshots, tabs))
