@@ -143,7 +143,9 @@ def bench(session: nox.Session) -> None:
     # A benchmark, not a test: slow (three full builds) and its numbers
     # depend on the machine, so `check` does not run it. tools/bench.py
     # works in a copy of the project and also compares two clean builds.
-    install(session, "docs")
+    # The test group: the docs build plus Sybil, whose parser the floor's
+    # one-process run of every page uses.
+    install(session, "test")
     session.run("python", str(ROOT / "tools" / "bench.py"), *session.posargs)
 
 

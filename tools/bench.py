@@ -170,16 +170,17 @@ def main() -> int:
             for page in (work / "docs").rglob("*.md")
             if not any(part.startswith("_") for part in page.relative_to(work).parts)
         )
-        floor_run = float(
-            subprocess.run(
-                [sys.executable, "-c", FLOOR_SCRIPT, *pages],
-                cwd=work,
-                env=environment(work),
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.split()[-1]
+        run = subprocess.run(
+            [sys.executable, "-c", FLOOR_SCRIPT, *pages],
+            cwd=work,
+            env=environment(work),
+            check=False,
+            capture_output=True,
+            text=True,
         )
+        if run.returncode != 0:
+            sys.exit(f"bench: running the pages' code in one process failed:\n{run.stderr}")
+        floor_run = float(run.stdout.split()[-1])
         floor_off = sphinx(work, work / "off" / "html", execute="off", strict=False)
         floor = floor_run + floor_off
         out = work / "build" / "html"

@@ -10,6 +10,7 @@ gives the spans the look myst-nb gives the paragraphs.
 
 from __future__ import annotations
 
+import os
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,11 @@ def _visit(self: HTML5Translator, node: HideCodeCellNode) -> None:
 
 
 def _add_static_path(app: Sphinx, config: Any) -> None:
-    config.html_static_path.append(str(Path(__file__).parent / "hidden_cells_static"))
+    # Relative to conf.py, as Sphinx reads it: an absolute path would enter the
+    # configuration's hash in .buildinfo, and two clean builds of the same pages
+    # in two folders would then differ in that file.
+    static = Path(__file__).parent / "hidden_cells_static"
+    config.html_static_path.append(os.path.relpath(static, app.confdir))
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = args.cache or html.parent / "audit" / "tools"
     try:
         programs = prerequisites.require("chromium", "java")
+        prerequisites.require_chinese_font()
         jar = prerequisites.vnu_jar(cache)
     except prerequisites.MissingProgramError as error:
         print(f"site_audit: {error}", file=sys.stderr)
