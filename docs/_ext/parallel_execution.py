@@ -5,7 +5,8 @@ of a page's time is the kernel starting and importing torch, which leaves the
 other core idle. In ``cache`` mode, this extension first finds the pages about
 to be read whose code has no cached outputs and starts running them in one
 kernel each, as many at once as there are cores, with the same function and
-options myst-nb uses. As Sphinx comes to each page, it waits for that page's
+options myst-nb uses; each kernel is forked from a process that has imported
+torch already (``warm_kernels.py``). As Sphinx comes to each page, it waits for that page's
 run and stores the result in the cache, where myst-nb then finds it. A page whose execution failed as a whole (a timeout, a dead kernel)
 is not stored, so myst-nb runs it again and reports the failure as usual.
 """
@@ -17,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import warm_kernels
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
@@ -68,6 +70,8 @@ def _execute_ahead(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> N
     workers = min(len(pending), os.cpu_count() or 1)
     logger.info("executing %d pages, %d at a time", len(pending), workers)
     config = env.mystnb_config
+    server = warm_kernels.ForkServer(dict(os.environ))
+    manager = warm_kernels.kernel_manager_class(server)
 
     def run(path: Path, notebook: Any, timeout: int) -> Any:
         return single_nb_execution(
@@ -76,6 +80,7 @@ def _execute_ahead(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> N
             allow_errors=config.execution_allow_errors,
             timeout=timeout,
             meta_override=True,
+            kernel_manager_class=manager,
         )
 
     # Threads are enough: each page runs in its own kernel process. They are
@@ -87,6 +92,7 @@ def _execute_ahead(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> N
         for path, notebook, timeout in pending
     }
     app.autograd_guide_pool = pool  # type: ignore[attr-defined]
+    app.autograd_guide_fork_server = server  # type: ignore[attr-defined]
 
 
 def _store_when_done(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -107,12 +113,22 @@ def _store_when_done(app: Sphinx, docname: str, source: list[str]) -> None:
             overwrite=True,
         )
     if not executions:
-        app.autograd_guide_pool.shutdown()  # type: ignore[attr-defined]
+        _stop(app)
+
+
+def _stop(app: Sphinx, *_: object) -> None:
+    """Stop the threads and the fork server once every page has run, or the build ended."""
+    pool = getattr(app, "autograd_guide_pool", None)
+    if pool is not None:
+        pool.shutdown(cancel_futures=True)  # after a failed build, the pages not yet started
+        app.autograd_guide_fork_server.close()  # type: ignore[attr-defined]
+        del app.autograd_guide_pool  # type: ignore[attr-defined]
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the parallel execution with Sphinx."""
     app.setup_extension("execution_cache")
     app.connect("env-before-read-docs", _execute_ahead)
+    app.connect("build-finished", _stop)
     app.connect("source-read", _store_when_done)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -37,7 +37,9 @@ FAULTY = """<!DOCTYPE html>
 </main></body>
 </html>
 """
-ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2 2"><rect width="2" height="2"/></svg>'
+ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2 2"><rect width="2" height="2"/></svg>'
+)
 
 
 @pytest.fixture(scope="module")

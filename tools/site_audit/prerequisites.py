@@ -100,7 +100,9 @@ def _has_chinese_font() -> bool:
     fc_list = shutil.which("fc-list")  # fontconfig, which Chromium depends on
     if fc_list is None:
         return False
-    listed = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True)
+    listed = subprocess.run(
+        [fc_list, ":lang=zh", "family"], check=False, capture_output=True, text=True
+    )
     return bool(listed.stdout.strip())
 
 
