@@ -4,8 +4,9 @@
 # ///
 """Tasks for the Autograd Guide: build the site, run the checks, lint, preview.
 
-`nox` alone runs `check`, which is what CI runs: lint, tests, and the strict
-docs build with every notebook cell executed afresh.
+`nox` alone runs `check`, which is what CI runs: lint, tests, the strict docs
+build with every notebook cell executed afresh, and the audit of the built
+site in a browser.
 """
 
 from __future__ import annotations

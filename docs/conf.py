@@ -171,6 +171,11 @@ html_theme_options = {
     "use_repository_button": True,
     "use_issues_button": True,
     "use_edit_page_button": True,
+    # pydata-sphinx-theme 0.20 puts a search field in a page-wide top bar that
+    # sphinx-book-theme does not expect: a second search box above the
+    # sidebar's on every screen. Without it the bar is gone; the sidebar's
+    # field and the article header's search button remain.
+    "navbar_persistent": [],
 }
 # The theme's colour mode before a reader picks one; left empty, the theme
 # logs a console error on a reader's first visit.
