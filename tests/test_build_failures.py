@@ -137,6 +137,25 @@ def test_the_execution_cache_key_changes_with_the_kernel_profile(
     assert execution_cache.execution_key() != before
 
 
+def test_what_a_kernel_writes_into_its_profile_leaves_the_cache_key_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fresh clone's first kernel creates startup/README and, while it runs,
+    # pid and security files: the next build (the Chinese edition's) must
+    # still find the outputs the first one cached.
+    profile = tmp_path / "docs" / "_ipython" / "profile_default"
+    profile.mkdir(parents=True)
+    (profile / "ipython_kernel_config.py").write_text("c = 1\n", encoding="utf-8")
+    monkeypatch.setattr(execution_cache, "PROFILE", tmp_path / "docs" / "_ipython")
+    before = execution_cache.execution_key()
+    for written in ("startup/README", "security/kernel-1.json", "pid/kernel.pid", "log/x.log"):
+        (profile / written).parent.mkdir(exist_ok=True)
+        (profile / written).write_text("written by IPython\n", encoding="utf-8")
+    assert execution_cache.execution_key() == before
+    (profile / "startup" / "00-imports.py").write_text("import torch\n", encoding="utf-8")
+    assert execution_cache.execution_key() != before  # a startup script can change outputs
+
+
 def _page(path: Path, code: str, prose: str = "Text.") -> Path:
     path.write_text(
         NOTEBOOK_HEADER + f"# Page\n\n{prose}\n\n```{{code-cell}} ipython3\n{code}\n```\n",

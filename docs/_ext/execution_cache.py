@@ -57,8 +57,8 @@ _CODE_CELL = re.compile(
 )
 
 
-def _hash_files(digest: Any, folder: Path) -> None:
-    for path in sorted(folder.rglob("*")):
+def _hash_files(digest: Any, folder: Path, pattern: str = "*") -> None:
+    for path in sorted(folder.rglob(pattern)):
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(path.relative_to(folder).as_posix().encode())
             digest.update(path.read_bytes())
@@ -74,7 +74,11 @@ def execution_key() -> str:
         except metadata.PackageNotFoundError:
             version = "absent"
         digest.update(f"{name}=={version}".encode())
-    _hash_files(digest, PROFILE)
+    # Only the profile's Python files (its configuration, any startup
+    # scripts): the first kernel also writes files there (startup/README,
+    # pid and security files while it runs), which change no output and must
+    # not change the key between the build that started it and the next.
+    _hash_files(digest, PROFILE, "*.py")
     return digest.hexdigest()[:16]
 
 
