@@ -125,28 +125,26 @@ def test_the_package_key_changes_with_the_helper_package(
     assert execution_cache.execution_key() == tools
 
 
-def test_the_execution_cache_key_changes_with_the_kernel_profile(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    profile = tmp_path / "docs" / "_ipython" / "profile_default"
-    profile.mkdir(parents=True)
-    (profile / "ipython_kernel_config.py").write_text("c = 1\n", encoding="utf-8")
-    monkeypatch.setattr(execution_cache, "PROFILE", tmp_path / "docs" / "_ipython")
+@pytest.fixture
+def profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A kernel profile with a configuration file, standing in for docs/_ipython."""
+    folder = tmp_path / "docs" / "_ipython" / "profile_default"
+    folder.mkdir(parents=True)
+    (folder / "ipython_kernel_config.py").write_text("c = 1\n", encoding="utf-8")
+    monkeypatch.setattr(execution_cache, "PROFILE", folder.parent)
+    return folder
+
+
+def test_the_execution_cache_key_changes_with_the_kernel_profile(profile: Path) -> None:
     before = execution_cache.execution_key()
     (profile / "ipython_kernel_config.py").write_text("c = 2\n", encoding="utf-8")
     assert execution_cache.execution_key() != before
 
 
-def test_what_a_kernel_writes_into_its_profile_leaves_the_cache_key_alone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_what_a_kernel_writes_into_its_profile_leaves_the_cache_key_alone(profile: Path) -> None:
     # A fresh clone's first kernel creates startup/README and, while it runs,
     # pid and security files: the next build (the Chinese edition's) must
     # still find the outputs the first one cached.
-    profile = tmp_path / "docs" / "_ipython" / "profile_default"
-    profile.mkdir(parents=True)
-    (profile / "ipython_kernel_config.py").write_text("c = 1\n", encoding="utf-8")
-    monkeypatch.setattr(execution_cache, "PROFILE", tmp_path / "docs" / "_ipython")
     before = execution_cache.execution_key()
     for written in ("startup/README", "security/kernel-1.json", "pid/kernel.pid", "log/x.log"):
         (profile / written).parent.mkdir(exist_ok=True)

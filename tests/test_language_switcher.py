@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import language_switcher
 import pytest
+from chinese_search import SearchChineseWithEnglishStemmer
+from sphinx.search import _MINIFIED_JS_PATH
 
 
 @pytest.mark.parametrize(
@@ -20,3 +22,13 @@ def test_the_link_leads_to_the_same_page_in_the_other_edition(
     from_language: str, pagename: str, to_language: str, url: str
 ) -> None:
     assert language_switcher.page_url(from_language, pagename, to_language) == url
+
+
+def test_the_chinese_search_names_a_stemmer_its_script_defines() -> None:
+    # language_data.js ends with `window.Stemmer = <language_name>Stemmer`
+    # after the script named by js_stemmer_rawcode; Sphinx 9.0's own Chinese
+    # search names ChineseStemmer, which that script does not define.
+    chinese = SearchChineseWithEnglishStemmer
+    script = (_MINIFIED_JS_PATH / chinese.js_stemmer_rawcode).read_text(encoding="utf-8")
+    assert f"var {chinese.language_name}Stemmer=" in script
+    assert chinese.lang == "zh"

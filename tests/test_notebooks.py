@@ -14,7 +14,7 @@ import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 from sphinx.errors import ConfigError
 
-from sites import EXT, sphinx
+from sites import EXT, NOTEBOOK_HEADER, sphinx
 
 REPOSITORY = "https://github.com/owner/name"
 
@@ -97,15 +97,9 @@ def test_the_reader_notebook_has_the_install_cell_first_stable_ids_and_collapsed
     assert "jupyter" not in first.cells[1].metadata
 
 
-PAGE = """\
----
-jupytext:
-  text_representation:
-    format_name: myst
-kernelspec:
-  display_name: Python 3
-  name: python3
----
+PAGE = (
+    NOTEBOOK_HEADER
+    + """\
 # Page
 
 ```{{code-cell}} ipython3
@@ -113,6 +107,7 @@ import {module}
 print("ran")
 ```
 """
+)
 
 
 def make_site(root: Path, module: str) -> Path:

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,17 +33,10 @@ from jupyter_client.manager import AsyncKernelManager
 
 # What the pages' kernels import anyway, loaded once in the fork server:
 # torch._dynamo is what the first call of torch.func imports (800 modules,
-# about two seconds), and most pages check a result against torch.func.
-# Nothing runs, so no thread pool starts before the fork. Not matplotlib: it
+# about two seconds), and most pages check a result against torch.func;
+# ipykernel.kernelapp brings the kernel and IPython with it. Nothing runs, so no thread pool starts before the fork. Not matplotlib: it
 # reads its backend from the environment, which the kernel sets as it starts.
-PRELOADED = (
-    "torch",
-    "torch._dynamo",
-    "numpy",
-    "ipykernel.kernelapp",
-    "ipykernel.ipkernel",
-    "IPython",
-)
+PRELOADED = ("torch", "torch._dynamo", "numpy", "ipykernel.kernelapp")
 
 # The fork server: imports PRELOADED, then for each request on its socket
 # forks a child that becomes the kernel and answers with the child's pid.
@@ -159,8 +153,6 @@ class ForkedKernel:
 
     def wait(self, timeout: float | None = None) -> int:
         """Wait until the kernel has exited."""
-        import time
-
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.poll() is None:
             if deadline is not None and time.monotonic() > deadline:

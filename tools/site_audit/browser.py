@@ -149,9 +149,9 @@ async def _visit_all(
     axe = Axe()
     screenshots.mkdir(parents=True, exist_ok=True)
     jobs = [(viewport, page.as_posix()) for viewport in VIEWPORTS for page in pages]
-    queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
-    for job in jobs:
-        queue.put_nowait(job)
+    # One iterator for all workers: each takes the next job when it is free
+    # (no await between taking and starting, so no job is taken twice).
+    pending = iter(jobs)
     visits: dict[tuple[str, str], Visit] = {}
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
@@ -175,8 +175,7 @@ async def _visit_all(
             # tabs have processes of their own, so a few workers share the
             # machine's cores.
             own_tabs: dict[str, Page] = {}
-            while not queue.empty():
-                viewport, name = queue.get_nowait()
+            for viewport, name in pending:
                 if viewport not in own_tabs:
                     own_tabs[viewport] = await _new_tab(contexts[viewport])
                 tab = own_tabs[viewport]
