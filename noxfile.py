@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -276,8 +277,11 @@ def translations(session: nox.Session) -> None:
     """Bring the catalogs in docs/locales up to date with the English pages, then count."""
     # Run after an English edit: new or changed paragraphs arrive untranslated
     # (the tests fail until they are translated); paragraphs gone are removed.
+    # Pages given as arguments (docs/math/notation.md) limit the update to their
+    # catalogs, so that two people editing two pages do not rewrite each other's.
     install(session, "translations")
-    templates = BUILD / "gettext"
+    # A folder of its own: two runs at once must not share templates.
+    templates = Path(tempfile.mkdtemp(prefix="gettext-", dir=session.create_tmp()))
     session.run(
         "sphinx-build",
         "--builder=gettext",
@@ -287,6 +291,14 @@ def translations(session: nox.Session) -> None:
         # The catalogs hold prose, not outputs: no cell runs, even under CI=true.
         env={"AUTOGRAD_GUIDE_EXECUTE": "off"},
     )
+    if session.posargs:
+        wanted = {
+            Path(page).resolve().relative_to(ROOT / "docs").with_suffix(".pot")
+            for page in session.posargs
+        }
+        for pot in templates.rglob("*.pot"):
+            if pot.relative_to(templates) not in wanted:
+                pot.unlink()
     for language in sorted(path.name for path in LOCALES.iterdir() if path.is_dir()):
         session.run(
             "sphinx-intl",
@@ -304,6 +316,7 @@ def translations(session: nox.Session) -> None:
             "--no-obsolete",
         )
         session.run("sphinx-intl", "stat", "--locale-dir", str(LOCALES), "--language", language)
+    shutil.rmtree(templates)
 
 
 @nox.session(python=False, default=False)

@@ -24,6 +24,7 @@ copyright = "2026, Autograd Guide developers"
 language = "en"
 
 extensions = [
+    "interface_language",  # first: the interface catalog, before the themes' own
     "myst_nb",
     "hidden_cells",  # after myst_nb, whose HTML for hidden cells it replaces
     "sphinx.ext.mathjax",

@@ -15,10 +15,28 @@ PAGES = sorted(
     and not {"_build", "_ext", "_inventories", "_ipython"} & set(path.parts)
 )
 EXERCISES = re.compile(r"^\(([\w-]+)-exercises\)=\n## Exercises\n", re.MULTILINE)
-SOLUTIONS = re.compile(
+EXERCISE = re.compile(
+    r"^(?P<number>\d+)\. (?P<text>.*?)(?=^\d+\. |^```|\Z)", re.MULTILINE | re.DOTALL
+)
+SOLUTION = re.compile(
     r"^```\{code-cell\} ipython3\n:tags: \[hide-cell[^\]]*\]\n(?P<code>.*?)^```",
     re.MULTILINE | re.DOTALL,
 )
+# An exercise that asks for a reason gets a reason, not a one-line comment.
+ASKS_WHY = re.compile(r"\b(explain|why)\b", re.IGNORECASE)
+EXPLANATION_CHARS = 120
+
+
+def exercises_section(text: str) -> str:
+    heading = EXERCISES.search(text)
+    assert heading, "no labelled '## Exercises' section"
+    end = text.find("\n## ", heading.end())
+    return text[heading.end() : end if end != -1 else len(text)]
+
+
+def comment_text(code: str) -> str:
+    lines = [line.strip() for line in code.splitlines()[1:]]
+    return " ".join(line.lstrip("# ") for line in lines if line.startswith("#"))
 
 
 def test_the_site_has_pages() -> None:
@@ -26,15 +44,29 @@ def test_the_site_has_pages() -> None:
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda path: str(path.relative_to(DOCS)))
-def test_every_page_ends_with_exercises_and_hidden_checked_solutions(page: Path) -> None:
-    text = page.read_text(encoding="utf-8")
-    heading = EXERCISES.search(text)
-    assert heading, "no labelled '## Exercises' section"
-    section = text[heading.end() : text.find("\n## ", heading.end())]
-    exercises = re.findall(r"^\d+\. ", section, re.MULTILINE)
+def test_every_exercise_has_its_own_hidden_checked_solution(page: Path) -> None:
+    section = exercises_section(page.read_text(encoding="utf-8"))
+    exercises = list(EXERCISE.finditer(section))
     assert 2 <= len(exercises) <= 4, f"{len(exercises)} exercises"
-    solutions = SOLUTIONS.search(section)
-    assert solutions, "no solution cell tagged hide-cell (hidden until the reader asks)"
-    code = solutions["code"]
-    assert code.count("# Solution") >= len(exercises), "a solution per exercise"
-    assert "assert" in code, "solutions must check their answers"
+    numbers = [int(exercise["number"]) for exercise in exercises]
+    assert numbers == list(range(1, len(numbers) + 1)), f"exercises numbered {numbers}"
+    solutions = list(SOLUTION.finditer(section))
+    assert len(solutions) == len(exercises), (
+        f"{len(exercises)} exercises but {len(solutions)} cells tagged hide-cell: "
+        "one hidden solution cell per exercise, so that opening one spoils no other"
+    )
+    starts = [exercise.start() for exercise in exercises[1:]] + [len(section)]
+    for exercise, solution, next_start in zip(exercises, solutions, starts, strict=True):
+        number = exercise["number"]
+        assert exercise.end() <= solution.start(), f"solution {number} comes before its exercise"
+        assert solution.end() <= next_start, f"solution {number} is not right after its exercise"
+        code = solution["code"]
+        assert code.startswith(f"# Solution {number}"), (
+            f"the hidden cell after exercise {number} must start with '# Solution {number}'"
+        )
+        assert "assert" in code, f"solution {number} must check its answer with assert"
+        if ASKS_WHY.search(exercise["text"]):
+            assert len(comment_text(code)) >= EXPLANATION_CHARS, (
+                f"exercise {number} asks why: its solution explains in comments "
+                f"of at least {EXPLANATION_CHARS} characters"
+            )

@@ -137,6 +137,9 @@ def _broken_pages(env: BuildEnvironment) -> set[str]:
 def _check_cells(app: Sphinx, doctree: nodes.document) -> None:
     broken = _broken_pages(app.env)
     broken.discard(app.env.docname)
+    if app.config.nb_execution_mode == "off":
+        # Nothing ran (the translation catalogs are extracted so): no output to compare.
+        return
     for cell in doctree.findall(nodes.container):
         if cell.get("nb_element") == "cell_code" and _check_cell(app, cell):
             broken.add(app.env.docname)

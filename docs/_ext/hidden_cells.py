@@ -6,28 +6,50 @@ reports an error on every page with a hidden cell), and labels the summary
 "Toggle hidden content", a name other than the text a reader sees. Here the
 two labels are ``<span>`` and the visible text is the name; the stylesheet
 gives the spans the look myst-nb gives the paragraphs.
+
+The labels are in the edition's language, and an exercise's solution (a cell
+whose code starts with ``# Solution N``) says so: "Show solution 2".
 """
 
 from __future__ import annotations
 
 import os
+import re
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from docutils import nodes
+from interface_language import translate
 from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
 from sphinx.application import Sphinx
 from sphinx.writers.html5 import HTML5Translator
 
 _CSS = "hidden-cells.css"
+_SOLUTION = re.compile(r"# Solution (\d+)")
+
+
+def prompts(node: HideCodeCellNode) -> tuple[str, str]:
+    """The toggle's two labels, "show" and "hide", in the edition's language."""
+    code = node.next_node(nodes.literal_block)
+    solution = _SOLUTION.match(code.astext()) if code is not None else None
+    if solution:
+        number = solution[1]
+        return (
+            str(translate("Show solution {number}")).format(number=number),
+            str(translate("Hide solution {number}")).format(number=number),
+        )
+    # myst-nb's own labels ("Show code cell content"), which have a translation each.
+    return str(translate(node["prompt_show"])), str(translate(node["prompt_hide"]))
 
 
 def _visit(self: HTML5Translator, node: HideCodeCellNode) -> None:
     classes = " ".join(node["classes"])
+    show, hide = prompts(node)
     self.body.append(
         f'<details class="admonition hide {classes}">\n<summary>\n'
-        f'<span class="collapsed admonition-title">{escape(node["prompt_show"])}</span>\n'
-        f'<span class="expanded admonition-title">{escape(node["prompt_hide"])}</span>\n'
+        f'<span class="collapsed admonition-title">{escape(show)}</span>\n'
+        f'<span class="expanded admonition-title">{escape(hide)}</span>\n'
         "</summary>\n"
     )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from interface_language import translate
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
@@ -68,7 +69,7 @@ def _add_language_menu(
     context["header_buttons"].append(
         {
             "type": "group",
-            "tooltip": "Read this page in another language",
+            "tooltip": str(translate("Read this page in another language")),
             "icon": "fas fa-language",
             "label": "language-buttons",
             "buttons": [

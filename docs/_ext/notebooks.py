@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 import nbformat
+from interface_language import translate
 from IPython.core.inputtransformer2 import TransformerManager
 from jupyter_cache import get_cache
 from myst_nb.core.utils import coalesce_streams
@@ -200,7 +201,9 @@ def _add_launch_buttons(
         {
             "type": "link",
             "text": provider,
-            "tooltip": f"Open this page as a notebook on {provider}",
+            "tooltip": str(translate("Open this page as a notebook on {provider}")).format(
+                provider=provider
+            ),
             "icon": icons[provider],
             "url": url,
             "label": f"launch-{provider.lower()}-button",
@@ -211,7 +214,7 @@ def _add_launch_buttons(
         0,
         {
             "type": "group",
-            "tooltip": "Run this page as a notebook",
+            "tooltip": str(translate("Run this page as a notebook")),
             "icon": "fas fa-rocket",
             "buttons": buttons,
             "label": "launch-buttons",

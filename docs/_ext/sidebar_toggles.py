@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from interface_language import translate
 from sphinx.application import Sphinx
 
 # <a ...>Section title</a><details ...><summary>: the theme's markup for a section.
@@ -20,14 +21,11 @@ _TOGGLE = re.compile(
     r"(<a\b[^>]*>(?P<title>(?:(?!<a\b).)*?)</a>\s*<details\b[^>]*>\s*)<summary>", re.DOTALL
 )
 _TAG = re.compile(r"<[^>]+>")
-# The label in each edition's language (conf.py's site_languages); the theme's
-# own strings come from Sphinx's catalogs, this one is ours.
-LABELS = {"en": "Pages under {title}", "zh_CN": "{title}下的页面"}
+LABEL = "Pages under {title}"  # translated by interface_language's catalog
 
 
-def label_toggles(navigation: str, language: str = "en") -> str:
-    """Give every section toggle of the navigation HTML an ``aria-label`` in ``language``."""
-    template = LABELS.get(language, LABELS["en"])
+def label_toggles(navigation: str, template: str = LABEL) -> str:
+    """Give every section toggle of the navigation HTML an ``aria-label`` made from ``template``."""
 
     def labelled(match: re.Match[str]) -> str:
         title = html.unescape(_TAG.sub("", match["title"])).strip()
@@ -48,7 +46,7 @@ def _wrap(
         result = generate(kind, *args, **kwargs)
         # "raw" asks for the parsed tree; the sidebar gets a tree (BeautifulSoup)
         # that the template prints as HTML, so the labels go into that text.
-        return result if kind == "raw" else label_toggles(str(result), app.config.language)
+        return result if kind == "raw" else label_toggles(str(result), str(translate(LABEL)))
 
     context["generate_toctree_html"] = generate_labelled
 
