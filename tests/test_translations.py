@@ -8,6 +8,7 @@ the message, until `nox -s translations` is run and the new text translated.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -100,4 +101,61 @@ def test_every_message_of_every_page_is_translated_and_current(
     assert not found, (
         f"{len(found)} catalog problems; run `python3 -m nox -s translations`, "
         "then translate:\n" + "\n".join(found)
+    )
+
+
+# One word for one idea in the Chinese edition (the glossary page says which):
+# a variant on the left is replaced by the term on the right.
+CHINESE_VARIANTS = {
+    "跟踪": "追踪",
+    "倍增": "翻倍",
+    "从左边乘": "左乘",
+    "从左边去乘": "左乘",
+    "手工": "手动",
+    "前向计算": "前向传播",
+    "拒绝执行": "直接报错",
+}
+# 截断 is truncation (截断误差); clamp is 钳制.
+CLAMP_AS_TRUNCATION = re.compile(r"截断(?!误差)")
+# A {ref} without text of its own shows the target's title: quoted, with nothing after.
+BARE_REF = re.compile(r"\{ref\}`[^`<]+`")
+
+
+def chinese_messages() -> list[tuple[str, str, str]]:
+    """(catalog, English, Chinese) for every translated message of the Chinese pages."""
+    folder = LOCALES / "zh_CN" / "LC_MESSAGES"
+    return [
+        (str(path.relative_to(ROOT)), str(message.id), str(message.string))
+        for path in sorted(folder.rglob("*.po"))
+        for message in read_catalog(path)
+        if message.id and message.string
+    ]
+
+
+def test_chinese_pages_use_one_term_for_each_idea() -> None:
+    found = [
+        f"{where}: {variant} → {term}: {chinese[:60]!r}"
+        for where, _, chinese in chinese_messages()
+        for variant, term in CHINESE_VARIANTS.items()
+        if variant in chinese
+    ]
+    found += [
+        f"{where}: 截断 for clamp → 钳制: {chinese[:60]!r}"
+        for where, english, chinese in chinese_messages()
+        if CLAMP_AS_TRUNCATION.search(chinese) and "truncat" not in english.lower()
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_chinese_cross_references_have_one_style() -> None:
+    found = []
+    for where, _, chinese in chinese_messages():
+        for match in BARE_REF.finditer(chinese):
+            before = chinese[match.start() - 1] if match.start() else ""
+            after = chinese[match.end() : match.end() + 3]
+            if before != "“" or not after.startswith("”") or after[1:3] in {"一页", "一节"}:
+                found.append(f"{where}: {chinese[max(0, match.start() - 8) : match.end() + 6]!r}")
+    assert not found, (
+        "write a {ref} without its own text as “{ref}`label`”, with nothing after it:\n"
+        + "\n".join(found)
     )
