@@ -203,7 +203,8 @@ def _finish(app: Sphinx, exception: Exception | None) -> None:
         left = english_interface_text(html)
         if left:
             logger.warning(
-                "interface text in English on a %s page: %s (translate it in %s)",
+                "text in English around a %s page: %s (a heading or title: translate it "
+                "in the page's catalog; a button or label: in %s)",
                 app.config.language,
                 "; ".join(repr(text[:60]) for text in left[:8]),
                 catalog_path("docs", app.config.language),
