@@ -34,9 +34,11 @@ class TensorState:
         shape: The tensor's shape, as a tuple.
         dtype: The tensor's dtype.
         requires_grad: Whether autograd records operations on the tensor.
-        is_leaf: Whether the tensor is a leaf: made by the user, not computed
-            from a tensor that requires grad. Only leaves get ``.grad`` filled
-            in by ``backward``, unless a non-leaf called ``retain_grad()``.
+        is_leaf: Whether the tensor is a leaf: autograd recorded no operation
+            that made it (you created it, or computed it from tensors that do
+            not require grad, or with autograd off). Only leaves that require
+            grad get ``.grad`` filled in by ``backward``, unless a non-leaf
+            called ``retain_grad()``.
         grad_fn: The class name of the tensor's ``grad_fn``, such as
             ``"MulBackward0"``, or ``None`` for a leaf.
         grad: A detached copy of the tensor's ``.grad``, or ``None``.
