@@ -71,3 +71,31 @@ def test_every_exercise_has_its_own_hidden_checked_solution(page: Path) -> None:
                 f"exercise {number} asks why: its solution explains in comments "
                 f"of at least {EXPLANATION_CHARS} characters"
             )
+
+
+CODE_CELL = re.compile(r"^```\{code-cell\} ipython3\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL)
+RANDOM_DRAW = re.compile(
+    r"torch\.(rand|randn|randint|randperm|normal|bernoulli|multinomial|rand_like|randn_like)\("
+    r"|\.(normal_|uniform_|random_|bernoulli_)\(|np\.random\.|random\.random\("
+)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda path: str(path.relative_to(DOCS)))
+def test_a_page_that_draws_random_numbers_seeds_once_visibly_at_the_top(page: Path) -> None:
+    cells = [match["body"] for match in CODE_CELL.finditer(page.read_text(encoding="utf-8"))]
+    if not any(RANDOM_DRAW.search(cell) for cell in cells):
+        return
+    seeded = [i for i, cell in enumerate(cells) if "torch.manual_seed(" in cell]
+    assert seeded == [0], (
+        f"torch.manual_seed is called in code cells {seeded}, not once in the first"
+    )
+    assert not {"remove-cell", "remove-input"} & set(re.findall(r"[\w-]+", options(cells[0]))), (
+        "the seed must be visible to the reader"
+    )
+
+
+def options(cell: str) -> str:
+    """The option lines of a code cell: a ``---`` YAML block or ``:key:`` lines."""
+    if cell.startswith("---\n"):
+        return cell[: cell.index("\n---\n", 3)]
+    return "\n".join(line for line in cell.splitlines() if line.startswith(":"))
