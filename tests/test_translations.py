@@ -114,6 +114,7 @@ CHINESE_VARIANTS = {
     "手工": "手动",
     "前向计算": "前向传播",
     "拒绝执行": "直接报错",
+    "逐元素": "按元素",
 }
 # 截断 is truncation (截断误差); clamp is 钳制.
 CLAMP_AS_TRUNCATION = re.compile(r"截断(?!误差)")
