@@ -35,10 +35,12 @@ class TensorState:
         dtype: The tensor's dtype.
         requires_grad: Whether autograd records operations on the tensor.
         is_leaf: Whether the tensor is a leaf: autograd recorded no operation
-            that made it (you created it, or computed it from tensors that do
-            not require grad, or with autograd off). Only leaves that require
-            grad get ``.grad`` filled in by ``backward``, unless a non-leaf
-            called ``retain_grad()``.
+            that made it (you created it, or autograd did not record the
+            operation that computed it, because no input required grad,
+            autograd was off, or autograd never records that operation, as
+            for integer and boolean results). Only leaves that require grad,
+            and non-leaves on which ``retain_grad()`` was called, get
+            ``.grad`` filled in by ``backward``.
         grad_fn: The class name of the tensor's ``grad_fn``, such as
             ``"MulBackward0"``, or ``None`` for a leaf.
         grad: A detached copy of the tensor's ``.grad``, or ``None``.
@@ -73,8 +75,9 @@ def describe(tensor: torch.Tensor) -> TensorState:
     """Record ``tensor``'s autograd state: what ``backward`` will do with it.
 
     Reading ``.grad`` of a non-leaf makes torch warn, because ``backward``
-    fills it in only for leaves and for tensors that called ``retain_grad()``;
-    ``describe`` reads it without that warning. ``tensor`` is left untouched.
+    fills it in only for leaves and for tensors on which ``retain_grad()``
+    was called; ``describe`` reads it without that warning. ``tensor`` is
+    left untouched.
 
     Args:
         tensor: Any tensor.
