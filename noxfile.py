@@ -11,34 +11,239 @@ site in a browser.
 
 from __future__ import annotations
 
+import argparse
+import hashlib
+import json
+import os
 import re
 import shutil
+import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import nox
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
 nox.needs_version = ">=2025.2.9"
 # The default virtualenv + pip backend: pip on this machine finds the local
 # CPU wheel of torch, uv does not (it would download a CUDA build).
 nox.options.default_venv_backend = "virtualenv"
 nox.options.sessions = ["check"]
+# A session whose Python cannot be found fails; by default nox skips it and
+# exits 0 (unless CI is set), so a check that ran nothing would pass.
+nox.options.error_on_missing_interpreters = True
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
-# torch 2.13.0's CPU wheel is built for CPython 3.11 only.
-PYTHON = "3.11"
 BUILD = ROOT / "build"  # outside docs/ and tests/, so pytest never collects it
 HTML = BUILD / "html"
 LOCALES = ROOT / "docs" / "locales"
 LOCALES_DIR = "docs/locales/"  # as git lists it
 
+# --- Python ------------------------------------------------------------------
+# torch 2.13.0 publishes CPython wheels for 3.10 to 3.14; Sphinx 9, IPython 9
+# and ipykernel 7 need 3.11 or newer; every package that constraints.txt pins
+# has a wheel for each of these (the classifiers of pyproject.toml agree).
+SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13", "3.14")
+RUNNING_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
-def install(session: nox.Session, group: str) -> None:
-    """Install a dependency group from pyproject.toml, then this project without its deps."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, group))
-    session.install("-e", ".", "--no-deps")
+
+def _session_python() -> str | None:
+    """The Python running nox if supported, else the first supported one on PATH, else None."""
+    if RUNNING_PYTHON in SUPPORTED_PYTHONS:
+        return RUNNING_PYTHON
+    return next((v for v in SUPPORTED_PYTHONS if shutil.which(f"python{v}")), None)
+
+
+# None: no supported Python here, and install() fails every session, saying so.
+PYTHON = _session_python()
+
+# --- The lock ----------------------------------------------------------------
+# constraints.txt pins every package that any session installs, for every
+# supported Python and platform; `nox -s lock` writes it. A different file
+# (the weekly run against the newest releases) can be named in this variable.
+LOCK = ROOT / "constraints.txt"
+LOCK_VARIABLE = "AUTOGRAD_GUIDE_CONSTRAINTS"
+# Installed besides the groups, and so pinned too: what virtualenv seeds
+# every environment with (pip; setuptools too on Python 3.11), whose versions
+# depend on the virtualenv installed, and the build backend where this project
+# is installed, built without isolation (isolated, it would be unpinned).
+SEEDED = ["pip", "setuptools"]
+BUILD_REQUIRES: list[str] = PYPROJECT["build-system"]["requires"]
+
+# --- torch's CPU build -------------------------------------------------------
+# PyPI's torch for Linux is a CUDA build that pulls in gigabytes of NVIDIA
+# libraries; the site needs none of them. PyTorch's CPU index serves the same
+# release built for the CPU only (version 2.13.0+cpu).
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+# An index URL, or empty for none, instead of the automatic choice below.
+TORCH_INDEX_VARIABLE = "AUTOGRAD_GUIDE_TORCH_INDEX"
+(_TORCH,) = (
+    Requirement(req)
+    for req in nox.project.dependency_groups(PYPROJECT, "docs")
+    if Requirement(req).name == "torch"
+)
+TORCH_VERSION = str(next(iter(_TORCH.specifier)).version)
+
+
+def group_digest(name: str) -> str:
+    """A digest of a dependency group as written, which the lock records (tests/test_lock.py)."""
+    entries = PYPROJECT["dependency-groups"][name]
+    return hashlib.sha256(json.dumps(entries, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def lock_path() -> Path:
+    """The constraints every session installs with: constraints.txt unless the variable says."""
+    named = os.environ.get(LOCK_VARIABLE)
+    return ROOT / named if named else LOCK  # an absolute name stays as it is
+
+
+def read_lock(path: Path) -> dict[str, list[Requirement]]:
+    """The pins of a constraints file, by normalised name (several when markers differ)."""
+    pins: dict[str, list[Requirement]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            requirement = Requirement(line)
+            pins.setdefault(canonicalize_name(requirement.name), []).append(requirement)
+    return pins
+
+
+def torch_index_options(platform: str, override: str | None, finds_cpu_build: bool) -> list[str]:
+    """The options that give pip torch's CPU index on Linux, unless pip finds that build already.
+
+    ``override`` is the value of AUTOGRAD_GUIDE_TORCH_INDEX (None when unset);
+    ``finds_cpu_build`` whether pip, as configured, finds torch's +cpu build
+    without help (a local wheel, or an index set in pip's own configuration).
+    The CPU index is added only when needed: where it cannot be reached, pip
+    retries every package name there (measured: 8 s a package).
+    """
+    if override is not None:
+        return ["--extra-index-url", override] if override else []
+    if platform != "linux" or finds_cpu_build:
+        return []  # PyPI's builds for macOS and Windows have no CUDA
+    return ["--extra-index-url", TORCH_CPU_INDEX]
+
+
+def _torch_index(session: nox.Session) -> list[str]:
+    override = os.environ.get(TORCH_INDEX_VARIABLE)
+    finds = False
+    if override is None and sys.platform == "linux":
+        # Resolves torch alone, without downloading it: a local wheel is read
+        # from disk, and where the build is missing pip fails in a second.
+        probe = session.run_install(
+            "python",
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--no-deps",
+            "--ignore-installed",
+            f"torch=={TORCH_VERSION}+cpu",
+            silent=True,
+            success_codes=[0, 1],
+        )
+        finds = f"Would install torch-{TORCH_VERSION}+cpu" in str(probe)
+    return torch_index_options(sys.platform, override, finds)
+
+
+def unpinned(installed: dict[str, str], environment: dict[str, str], lock: Path) -> list[str]:
+    """Each installed package that ``lock`` does not pin at its version, as name==version."""
+    pins = read_lock(lock)
+    own = canonicalize_name(PYPROJECT["project"]["name"])
+    found = []
+    for name, version in sorted(installed.items()):
+        key = canonicalize_name(name)
+        if key == own:
+            continue
+        applicable = [
+            pin
+            for pin in pins.get(key, [])
+            if pin.marker is None or pin.marker.evaluate(environment)
+        ]
+        # "==2.13.0" admits the local build 2.13.0+cpu, as pip's constraint does.
+        if not any(SpecifierSet(str(pin.specifier)).contains(version) for pin in applicable):
+            pinned = ", ".join(str(pin.specifier) for pin in applicable) or "not pinned"
+            found.append(f"{name}=={version} ({pinned})")
+    return found
+
+
+# Prints what unpinned() compares: the distributions and the PEP 508 environment.
+_ENVIRONMENT_SCRIPT = """
+import importlib.metadata, json, os, platform, sys
+info = sys.implementation.version
+version = f"{info.major}.{info.minor}.{info.micro}"
+if info.releaselevel != "final":
+    version += info.releaselevel[0] + str(info.serial)
+print(json.dumps({
+    "installed": {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()},
+    "environment": {
+        "implementation_name": sys.implementation.name,
+        "implementation_version": version,
+        "os_name": os.name,
+        "platform_machine": platform.machine(),
+        "platform_release": platform.release(),
+        "platform_system": platform.system(),
+        "platform_version": platform.version(),
+        "python_full_version": platform.python_version(),
+        "platform_python_implementation": platform.python_implementation(),
+        "python_version": ".".join(platform.python_version_tuple()[:2]),
+        "sys_platform": sys.platform,
+    },
+}))
+"""
+
+
+def install(
+    session: nox.Session,
+    *groups: str,
+    also: Iterable[str] = (),
+    project: bool = True,
+    locked: bool = True,
+) -> None:
+    """Install dependency groups (and ``also``) with the lock, then this project without deps.
+
+    Every session that has an environment starts here (tests/test_lock.py
+    checks it): a Python the guide does not support stops it first, and
+    afterwards it fails if any installed package is not the lock's version.
+    ``locked=False`` is for `nox -s lock` alone, which makes the lock.
+    """
+    if session.python not in SUPPORTED_PYTHONS:
+        found = (
+            f"Python {session.python} was asked for"
+            if session.python
+            else f"nox runs on Python {RUNNING_PYTHON} and PATH has no supported one"
+        )
+        session.error(
+            f"{found}, but the guide runs on Python {', '.join(SUPPORTED_PYTHONS)} only"
+            " (torch 2.13 and the pinned toolchain have wheels for these): install one"
+            " and run nox with it, for example `python3.12 -m nox`"
+        )
+    requirements = [
+        req for group in groups for req in nox.project.dependency_groups(PYPROJECT, group)
+    ]
+    requirements += also
+    lock = ["--constraint", str(lock_path())] if locked else []
+    torch = any(Requirement(req).name == "torch" for req in requirements)
+    index = _torch_index(session) if torch else []
+    base = (SEEDED if locked else []) + (BUILD_REQUIRES if project else [])
+    session.install(*lock, *index, *base, *requirements)
+    if project:
+        session.install(*lock, "--no-build-isolation", "--no-deps", "-e", ".")
+    if locked:
+        report = session.run_install("python", "-c", _ENVIRONMENT_SCRIPT, silent=True)
+        if report is not None:  # None: installing was skipped (-R, --no-install)
+            facts = json.loads(str(report).strip().splitlines()[-1])
+            wrong = unpinned(facts["installed"], facts["environment"], lock_path())
+            if wrong:
+                session.error(
+                    f"installed, yet not as {lock_path().name} pins it: {'; '.join(wrong)}."
+                    " Refresh the lock with `python3 -m nox -s lock` (CONTRIBUTING.md)."
+                )
 
 
 @nox.session(python=False)
@@ -110,12 +315,16 @@ def docs(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def audit(session: nox.Session) -> None:
     """Audit build/html in headless Chromium, the Nu Html Checker and a link check."""
-    # tools/site_audit does the work (its __init__ says what it checks); it
-    # installs Chromium and Java with apt when run as root, else says what to
-    # install. Screenshots of every page go to build/audit/screenshots.
+    # tools/site_audit does the work (its __init__ says what it checks).
+    # Screenshots of every page go to build/audit/screenshots.
     if not (HTML / "index.html").is_file():
         session.error(f"no built site in {HTML}: run `python3 -m nox -s docs` first")
-    session.install(*nox.project.dependency_groups(PYPROJECT, "audit"))
+    install(session, "audit", project=False)
+    audit_env = {"PYTHONPATH": str(ROOT / "tools")}
+    # Chromium, Java, npm and a Chinese font are system packages, which a
+    # session never installs: `.ci/run` does when run as root. This stops the
+    # session, naming the packages, when one is missing.
+    session.run("python", "-m", "site_audit.prerequisites", "--check", env=audit_env)
     tools = BUILD / "audit" / "tools"  # the Nu Html Checker's jar, fetched once
     # First the audit itself, on a small site with a planted fault of every
     # kind it looks for (tests/browser): each must fail, naming the page.
@@ -135,7 +344,7 @@ def audit(session: nox.Session) -> None:
         "--cache",
         str(tools),
         *session.posargs,
-        env={"PYTHONPATH": str(ROOT / "tools")},
+        env=audit_env,
     )
 
 
@@ -154,8 +363,7 @@ def bench(session: nox.Session) -> None:
 @nox.session(python=PYTHON, default=False)
 def serve(session: nox.Session) -> None:
     """Preview the site at http://127.0.0.1:8000, rebuilding on every save."""
-    install(session, "docs")
-    session.install("sphinx-autobuild>=2024.10.3")
+    install(session, "serve")
     session.run(
         "sphinx-autobuild",
         "--watch",
@@ -206,7 +414,7 @@ def lint(session: nox.Session) -> None:
         "trailing-whitespace": (["trailing-whitespace-fixer"], text),
         "ruff-check": (["ruff", "check", "."], None),
         "ruff-format": (["ruff", "format", "--check", "."], None),
-        "mypy": (["mypy"], None),  # strict, on src/: [tool.mypy] in pyproject.toml
+        "mypy": (["mypy"], None),  # strict, on src/ and tools/: [tool.mypy] in pyproject.toml
         "codespell": (["codespell"], text),
         "validate-pyproject": (["validate-pyproject"], matching(r"^pyproject\.toml$")),
         "check-github-workflows": schema("github-workflows", r"^\.github/workflows/[^/]+$"),
@@ -242,8 +450,107 @@ def repo_review(session: nox.Session) -> None:
     # pyproject.toml against its schema (VPP001).
     lint_tools = nox.project.dependency_groups(PYPROJECT, "lint")
     validate = [tool for tool in lint_tools if tool.startswith("validate-pyproject")]
-    session.install("sp-repo-review[cli]==2026.8.14", *validate)
+    install(session, "repo-review", also=validate, project=False)
     session.run("repo-review", str(ROOT), *session.posargs)
+
+
+LOCK_HEADER = """\
+# Every package that a nox session installs, pinned: each session installs with
+# `--constraint constraints.txt` and fails if its environment holds a package
+# at another version (noxfile.py, install). Written by `python3 -m nox -s lock`
+# from every dependency group of pyproject.toml, pip, setuptools and the build
+# backend; edit the groups, never this file.
+# Refresh it on purpose: `python3 -m nox -s lock` after changing a group moves
+# only what the change needs; `python3 -m nox -s lock -- --upgrade` takes the
+# newest releases the groups allow. The weekly workflow newest.yml tries those.
+# One file for every supported Python and platform, with one version of each
+# package wherever one fits them all; a marker after a pin says where it applies.
+#
+# The groups this was made from (tests/test_lock.py compares them):
+"""
+
+
+def lock_diff(old: dict[str, list[Requirement]], new: dict[str, list[Requirement]]) -> list[str]:
+    """Markdown table rows, one for each package whose pins differ between two locks."""
+
+    def pins(requirements: list[Requirement]) -> str:
+        return "<br>".join(
+            f"{req.specifier}" + (f" ({req.marker})" if req.marker else "") for req in requirements
+        )
+
+    rows = []
+    for name in sorted(set(old) | set(new)):
+        before, after = pins(old.get(name, [])), pins(new.get(name, []))
+        if before != after:
+            rows.append(f"| {name} | {before or 'none'} | {after or 'none'} |")
+    return rows
+
+
+@nox.session(python=PYTHON, default=False)
+def lock(session: nox.Session) -> None:
+    """Pin every session's packages in constraints.txt (`-- --upgrade` takes the newest)."""
+    # uv resolves once for every supported Python and platform; pip's resolver
+    # answers for the interpreter it runs on only. "fewest" picks one version
+    # of each package for every Python where one fits them all, so the pages
+    # are built from the same packages whatever the Python (measured: pip and
+    # uv agreed on 139 of the 140 versions for Python 3.11; soupsieve 4 needs
+    # 3.11.5, so the lock keeps 2.10). uv reads PyPI, not pip's configuration,
+    # and pins only versions: torch==2.13.0 admits the CPU build (2.13.0+cpu)
+    # that pip then installs.
+    parser = argparse.ArgumentParser(prog="nox -s lock --")
+    parser.add_argument("--upgrade", action="store_true", help="take the newest releases")
+    parser.add_argument("--output", type=Path, default=LOCK, help="instead of constraints.txt")
+    parser.add_argument(
+        "--summary", type=Path, help="append the changes to constraints.txt here, in Markdown"
+    )
+    args = parser.parse_args(session.posargs)
+    # uv is the only package not installed with the lock: it makes the lock.
+    install(session, "lock", project=False, locked=False)
+    output = ROOT / args.output
+    compiled = Path(session.create_tmp()) / "constraints.txt"
+    compiled.unlink(missing_ok=True)
+    if output.is_file() and not args.upgrade:
+        shutil.copy(output, compiled)  # uv keeps the pins it finds in its output file
+    # What install() adds to the groups.
+    base = compiled.with_name("base.in")
+    base.write_text("\n".join([*SEEDED, *BUILD_REQUIRES]) + "\n", encoding="utf-8")
+    groups = sorted(PYPROJECT["dependency-groups"])
+    session.run(
+        "uv",
+        "pip",
+        "compile",
+        "--universal",
+        "--fork-strategy=fewest",
+        "--python-version",
+        SUPPORTED_PYTHONS[0],
+        "--no-header",
+        "--quiet",
+        *(["--upgrade"] if args.upgrade else []),
+        *(f"--group={group}" for group in groups),
+        str(base),
+        "--output-file",
+        str(compiled),
+        # uv reads PyPI only, whatever a uv.toml of this machine says.
+        env={"UV_NO_CONFIG": "1"},
+    )
+    pins = compiled.read_text(encoding="utf-8").replace(
+        f"-r {base}", "noxfile.py (SEEDED, BUILD_REQUIRES)"
+    )
+    digests = "".join(f"#   {group}: {group_digest(group)}\n" for group in groups)
+    old = read_lock(LOCK) if LOCK.is_file() else {}
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(LOCK_HEADER + digests + "\n" + pins, encoding="utf-8")
+    rows = lock_diff(old, read_lock(output))
+    relative = output.relative_to(ROOT) if output.is_relative_to(ROOT) else output
+    session.log(f"wrote {relative}; packages whose pins differ from {LOCK.name}: {len(rows)}")
+    table = ["| package | constraints.txt | now |", "| --- | --- | --- |", *rows]
+    for row in table if rows else []:
+        session.log(row)
+    if args.summary:
+        args.summary.parent.mkdir(parents=True, exist_ok=True)
+        with args.summary.open("a", encoding="utf-8") as summary:
+            summary.write(f"### Packages whose pins differ from constraints.txt: {len(rows)}\n\n")
+            summary.write("\n".join(table) + "\n\n" if rows else "")
 
 
 @nox.session(python=False, default=False)

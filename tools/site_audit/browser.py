@@ -130,7 +130,7 @@ async def _visit(page: Page, visit: Visit, url: str, html: Path, site: str, axe:
     finally:
         # The tab goes on to the next page: what happens there is not this visit's.
         for event, listener in listeners.items():
-            page.remove_listener(event, listener)  # type: ignore[call-overload]
+            page.remove_listener(event, listener)
 
 
 async def _new_tab(context: BrowserContext) -> Page:

@@ -1,9 +1,11 @@
-"""Find, or install, what the audit runs: Chromium, Java, the Nu Html Checker, a Chinese font.
+"""Find what the audit runs: Chromium, Java, npm and the Nu Html Checker, a Chinese font.
 
-Chromium and Java are Debian packages; they are installed with apt when the
-audit runs as root (as on CI), otherwise the message says what to install.
-So is a font with Chinese characters: without one, the screenshots of the
-Chinese edition show boxes where the text should be.
+Chromium, Java, npm and a font with Chinese characters (without one, the
+screenshots of the Chinese edition show boxes where the text should be) are
+Debian packages. The audit never installs them: `.ci/run` does, with apt,
+when run as root, asking this module which are missing
+(``python -m site_audit.prerequisites`` prints their names); otherwise the
+audit stops with a message that names the packages to install.
 Playwright drives the system Chromium: its own browser download comes from a
 CDN, which this project never uses. The Nu Html Checker is the npm package
 ``vnu-jar``, fetched once with ``npm pack`` (the registry's own client, which
@@ -12,9 +14,10 @@ checks the package's integrity) and kept in a cache folder.
 
 from __future__ import annotations
 
-import os
+import argparse
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 from pathlib import Path
@@ -22,34 +25,31 @@ from pathlib import Path
 # The checker's rules change between releases; pinned so a release cannot
 # start failing the audit on its own.
 VNU_VERSION = "26.9.27"
-# Program on PATH -> the Debian package that provides it.
-_DEBIAN = {"chromium": "chromium", "java": "default-jre-headless", "npm": "npm"}
-
-
-class MissingProgramError(RuntimeError):
-    """A program the audit needs is not installed and cannot be installed here."""
-
-
-def _apt_install(what: str, packages: list[str]) -> None:
-    """Install Debian ``packages`` when root; otherwise say what to install, naming ``what``."""
-    if os.geteuid() != 0:
-        msg = (
-            f"the site audit needs {what}: install the Debian packages"
-            f" with `sudo apt-get install {' '.join(packages)}` and run it again"
-        )
-        raise MissingProgramError(msg)
-    apt = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-q"], check=True, env=apt)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
-        check=True,
-        env=apt,
-    )
-
-
+# Program on PATH -> the Debian package that provides it. fc-list only tells
+# whether a Chinese font is installed.
+_DEBIAN = {
+    "chromium": "chromium",
+    "java": "default-jre-headless",
+    "npm": "npm",
+    "fc-list": "fontconfig",
+}
+# WenQuanYi Micro Hei: 1.6 MB, against 57 MB for Noto CJK.
+CHINESE_FONT = "fonts-wqy-microhei"
 # Programs that stand in for one of Debian's: GitHub's Ubuntu runners have
 # Google Chrome, and Ubuntu's own chromium package is a snap that cannot run here.
 _STAND_INS = {"chromium": ["google-chrome"]}
+
+
+class MissingProgramError(RuntimeError):
+    """A program the audit needs is not installed."""
+
+
+def _install_hint(what: str, packages: list[str]) -> str:
+    return (
+        f"the site audit needs {what}: install the Debian packages with"
+        f" `sudo apt-get install {' '.join(packages)}` (`.ci/run` does so when run as root),"
+        " then run it again"
+    )
 
 
 def _which(program: str) -> str | None:
@@ -60,15 +60,13 @@ def _which(program: str) -> str | None:
 
 
 def require(*programs: str) -> dict[str, str]:
-    """Return the path of each program, installing missing ones with apt when root."""
-    missing = [program for program in programs if _which(program) is None]
-    if missing:
-        _apt_install(", ".join(missing), [_DEBIAN[program] for program in missing])
+    """Return the path of each program; raise MissingProgramError naming the packages to install."""
     found = {program: _which(program) for program in programs}
-    still_missing = [program for program, path in found.items() if path is None]
-    if still_missing:
-        msg = f"installed with apt, yet not on PATH: {', '.join(still_missing)}"
-        raise MissingProgramError(msg)
+    missing = [program for program, path in found.items() if path is None]
+    if missing:
+        packages = [_DEBIAN[program] for program in missing]
+        what = f"{', '.join(missing)}, not found on PATH"
+        raise MissingProgramError(_install_hint(what, packages))
     return {program: str(path) for program, path in found.items()}
 
 
@@ -97,7 +95,7 @@ def vnu_jar(cache: Path) -> Path:
 
 
 def _has_chinese_font() -> bool:
-    fc_list = shutil.which("fc-list")  # fontconfig, which Chromium depends on
+    fc_list = _which("fc-list")
     if fc_list is None:
         return False
     listed = subprocess.run(
@@ -107,11 +105,40 @@ def _has_chinese_font() -> bool:
 
 
 def require_chinese_font() -> None:
-    """Make sure a font with Chinese characters is installed, with apt when root."""
-    if _has_chinese_font():
-        return
-    # WenQuanYi Micro Hei: 1.6 MB, against 57 MB for Noto CJK.
-    _apt_install("a font with Chinese characters", ["fonts-wqy-microhei"])
+    """Raise MissingProgramError, naming the package to install, unless a Chinese font is."""
     if not _has_chinese_font():
-        msg = "installed fonts-wqy-microhei, yet fontconfig lists no Chinese font"
-        raise MissingProgramError(msg)
+        packages = [CHINESE_FONT] if _which("fc-list") else ["fontconfig", CHINESE_FONT]
+        what = "a font with Chinese characters, and fontconfig lists none"
+        raise MissingProgramError(_install_hint(what, packages))
+
+
+def missing_packages() -> list[str]:
+    """The Debian packages that the audit needs and this machine lacks, in install order."""
+    missing = [package for program, package in _DEBIAN.items() if _which(program) is None]
+    if not _has_chinese_font():
+        missing.append(CHINESE_FONT)
+    return missing
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the missing packages (for `.ci/run`), or with ``--check`` fail if any is missing."""
+    parser = argparse.ArgumentParser(prog="python -m site_audit.prerequisites")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1, naming what to install, if anything is missing",
+    )
+    args = parser.parse_args(argv)
+    missing = missing_packages()
+    if not args.check:
+        print(" ".join(missing))
+        return 0
+    if missing:
+        what = f"Debian packages missing here ({', '.join(missing)})"
+        print(f"site_audit: {_install_hint(what, missing)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

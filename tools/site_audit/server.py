@@ -18,7 +18,7 @@ class _Handler(SimpleHTTPRequestHandler):
         self.base_path = base_path
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
-    def send_head(self) -> BinaryIO | None:  # type: ignore[override]
+    def send_head(self) -> BinaryIO | None:
         # The site is published under a path (/autograd-guide/), and the 404
         # page's links are absolute, so it is served under the same path here.
         if not self.path.startswith(self.base_path):

@@ -1,0 +1,166 @@
+"""The noxfile's choices: which Python, which torch build, and where the site is built."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def load_noxfile() -> ModuleType:
+    """noxfile.py as a module, loaded once for all the test files (nox registers its sessions)."""
+    if "noxfile_under_test" in sys.modules:
+        return sys.modules["noxfile_under_test"]
+    spec = importlib.util.spec_from_file_location("noxfile_under_test", ROOT / "noxfile.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["noxfile_under_test"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+NOXFILE = load_noxfile()
+SUPPORTED = NOXFILE.SUPPORTED_PYTHONS
+
+
+def workflow(name: str) -> dict:
+    return yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text(encoding="utf-8"))
+
+
+# --- Which Python -----------------------------------------------------------------
+
+
+def test_the_supported_pythons_are_those_pyproject_declares() -> None:
+    classifiers = [
+        c.removeprefix("Programming Language :: Python :: ")
+        for c in PYPROJECT["project"]["classifiers"]
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    ]
+    assert tuple(classifiers) == SUPPORTED
+    assert PYPROJECT["project"]["requires-python"] == f">={SUPPORTED[0]}"
+    assert PYPROJECT["tool"]["mypy"]["python_version"] == SUPPORTED[0]
+
+
+def test_ci_and_hosting_use_supported_pythons() -> None:
+    docs = workflow("docs.yml")
+    for job in docs["jobs"].values():
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/setup-python@"):
+                assert step["with"]["python-version"] in SUPPORTED
+    # The weekly run tries the oldest and the newest.
+    assert workflow("newest.yml")["jobs"]["check"]["strategy"]["matrix"]["python"] == [
+        SUPPORTED[0],
+        SUPPORTED[-1],
+    ]
+    readthedocs = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text(encoding="utf-8"))
+    assert readthedocs["build"]["tools"]["python"] in SUPPORTED
+
+
+def copy_project(tmp_path: Path, supported: str | None = None) -> Path:
+    """The noxfile with what it reads at import, in a folder of its own (optionally other Pythons)."""
+    for name in ("noxfile.py", "pyproject.toml", "constraints.txt"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    if supported is not None:
+        noxfile = tmp_path / "noxfile.py"
+        text = noxfile.read_text(encoding="utf-8")
+        line = re.search(r"^SUPPORTED_PYTHONS = .*$", text, flags=re.MULTILINE)
+        assert line, "noxfile.py has no SUPPORTED_PYTHONS line"
+        noxfile.write_text(text.replace(line.group(), f"SUPPORTED_PYTHONS = {supported}"))
+    return tmp_path / "noxfile.py"
+
+
+def run_nox(noxfile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # Not under CI: nox fails a session without its Python there anyway.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"CI", "NOX_DEFAULT_VENV_BACKEND"}
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "nox", "--noxfile", str(noxfile), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env=env,
+    )
+
+
+def test_sessions_run_on_the_python_that_runs_nox_when_it_is_supported() -> None:
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if running not in SUPPORTED:
+        pytest.fail(f"the tests run on Python {running}, which the noxfile does not support")
+    assert running == NOXFILE.PYTHON
+
+
+@pytest.mark.slow
+def test_a_python_that_cannot_be_found_fails_the_run(tmp_path: Path) -> None:
+    # nox skips such a session and exits 0 unless told otherwise: a check
+    # command that ran nothing would pass.
+    run = run_nox(copy_project(tmp_path), "--session", "repo_review", "--force-python", "3.99")
+    assert run.returncode == 1, run.stderr
+    assert "Python interpreter 3.99 not found" in run.stderr
+
+
+@pytest.mark.slow
+def test_without_a_supported_python_every_session_fails_naming_the_supported_ones(
+    tmp_path: Path,
+) -> None:
+    # Pythons that no machine has: the one running nox is not among them.
+    run = run_nox(copy_project(tmp_path, supported='("3.97", "3.98")'), "--session", "repo_review")
+    assert run.returncode == 1, run.stderr
+    assert "the guide runs on Python 3.97, 3.98 only" in run.stderr
+    assert "Session repo_review aborted" in run.stderr
+
+
+# --- Which torch ------------------------------------------------------------------
+
+
+def test_linux_gets_the_cpu_index_unless_pip_finds_the_cpu_build_already() -> None:
+    cpu_index = ["--extra-index-url", "https://download.pytorch.org/whl/cpu"]
+    assert NOXFILE.torch_index_options("linux", None, finds_cpu_build=False) == cpu_index
+    # A local wheel or pip's own configuration: an extra index that cannot be
+    # reached would cost seconds for every package.
+    assert NOXFILE.torch_index_options("linux", None, finds_cpu_build=True) == []
+    # PyPI's builds for macOS and Windows have no CUDA.
+    assert NOXFILE.torch_index_options("darwin", None, finds_cpu_build=False) == []
+    assert NOXFILE.torch_index_options("win32", None, finds_cpu_build=False) == []
+
+
+def test_the_torch_index_variable_overrides_the_choice() -> None:
+    assert NOXFILE.torch_index_options("linux", "", finds_cpu_build=False) == []
+    assert NOXFILE.torch_index_options("darwin", "https://example.org/whl", False) == [
+        "--extra-index-url",
+        "https://example.org/whl",
+    ]
+
+
+def test_the_torch_of_the_sessions_is_the_one_the_pages_pin() -> None:
+    docs = NOXFILE.nox.project.dependency_groups(NOXFILE.PYPROJECT, "docs")
+    assert f"torch=={NOXFILE.TORCH_VERSION}" in docs
+
+
+# --- Where the site is built ----------------------------------------------------------
+
+
+def test_read_the_docs_publishes_both_editions_as_the_docs_session_builds_them() -> None:
+    # Every page links to zh_CN/: Read the Docs must publish it too, so it runs
+    # the docs session (both editions) instead of its own one-edition build.
+    readthedocs = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text(encoding="utf-8"))
+    assert "sphinx" not in readthedocs
+    commands = readthedocs["build"]["commands"]
+    assert any(re.fullmatch(r"python -m nox -s docs( -- .*)?", command) for command in commands)
+    assert 'cp -r build/html "$READTHEDOCS_OUTPUT/html"' in commands
