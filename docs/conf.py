@@ -35,6 +35,7 @@ extensions = [
     "stray_math",
     "image_alt",
     "page_description",
+    "sphinxext.opengraph",  # after page_description, whose description it takes
     "sphinx_copybutton",
     "notebooks",
     "sphinx.ext.autodoc",
@@ -204,6 +205,15 @@ napoleon_numpy_docstring = False
 html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL") or SITE_URL
 # A 404 page is served at any depth, so its links must be absolute.
 notfound_urls_prefix = urlsplit(html_baseurl).path
+
+# --- Descriptions and link previews (sphinxext-opengraph) --------------------
+# Every page opens with a paragraph saying what the reader will do: that
+# paragraph, shortened, is its <meta name="description"> and og:description
+# (docs/_ext/page_description.py); og:title and og:url come from the page,
+# written by sphinxext-opengraph. Generated preview images are off:
+# they are drawn with matplotlib, which has no Chinese font on a plain machine.
+ogp_site_url = html_baseurl
+ogp_social_cards = {"enable": False}
 
 nitpicky = True
 suppress_warnings: list[str] = []

@@ -101,6 +101,9 @@ def _translate_config(app: Sphinx, config: Config) -> None:
     # gettext's "" is the catalog's header, not an empty text.
     if config.html_title:
         config.html_title = str(translate(config.html_title))
+        # Link previews name the site as its pages do (sphinxext-opengraph).
+        if hasattr(config, "ogp_site_name"):
+            config.ogp_site_name = config.html_title
     if config.copyright:
         config.copyright = str(translate(config.copyright))
     title = str(translate("Page not found"))

@@ -47,6 +47,8 @@ def _adapt_to_edition(app: Sphinx, config: Config) -> None:
         config.html_baseurl = config.html_baseurl.rstrip("/") + "/" + folder
         if hasattr(config, "notfound_urls_prefix"):
             config.notfound_urls_prefix = config.notfound_urls_prefix.rstrip("/") + "/" + folder
+        if getattr(config, "ogp_site_url", ""):
+            config.ogp_site_url = config.ogp_site_url.rstrip("/") + "/" + folder
 
 
 def _add_language_menu(

@@ -1,8 +1,15 @@
-"""Give every page a ``<meta name="description">``: its opening paragraph, shortened.
+"""Give every page a description: its opening paragraph, shortened.
 
-Search engines and link previews show this text. Each page of the guide opens
-with a paragraph that says what the reader will do, so that paragraph is the
+Search engines (``<meta name="description">``) and link previews
+(``og:description``) show this text. Each page of the guide opens with a
+paragraph that says what the reader will do, so that paragraph is the
 description; a page can still set its own with ``myst: html_meta:``.
+
+sphinxext-opengraph writes the other Open Graph tags (title, address, site
+name). Its own description joins the text of every node with a space and
+reads on past the first paragraph, which puts stray spaces into Chinese
+("“ 从示例学自动微分 ”"); so the description comes from here, handed to it as
+the page's ``og:description`` field, which it takes over its own.
 """
 
 from __future__ import annotations
@@ -40,11 +47,15 @@ def _add_description(
         return
     text = _opening_paragraph(doctree)
     if text:
-        content = html.escape(shorten(text), quote=True)
+        description = shorten(text)
+        content = html.escape(description, quote=True)
         context["metatags"] = f'{metatags}\n<meta name="description" content="{content}" />'
+        # sphinxext-opengraph escapes the fields it is given.
+        context["meta"] = {**(context.get("meta") or {}), "og:description": description}
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the page descriptions with Sphinx."""
-    app.connect("html-page-context", _add_description)
+    # Before sphinxext-opengraph (default priority 500) reads the page's fields.
+    app.connect("html-page-context", _add_description, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
