@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from page_description import MAX_LENGTH, shorten
+
 from sites import EXT, sphinx
 
 
