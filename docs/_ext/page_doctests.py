@@ -31,15 +31,15 @@ from IPython.core.formatters import DisplayFormatter
 from IPython.core.inputtransformer2 import TransformerManager
 from pins import OPTIONFLAGS, cell_tags, output_difference
 from sybil import Document, Example, Region, Sybil
+from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 from sybil.parsers.myst import PythonCodeBlockParser, SkipParser
-from sybil.parsers.myst.lexers import DirectiveLexer
 
 RAISES = "raises-exception"
 # Tags under which a cell's text output needs no pin: not shown to readers, or
 # different on every run by nature (timings). A page still asserts its claims.
 UNPINNED = {"remove-output", "remove_output", "remove-cell", "remove_cell", "output-varies"}
 
-_to_python = TransformerManager().transform_cell
+_to_python = TransformerManager().transform_cell  # type: ignore[no-untyped-call]
 # What a Jupyter kernel offers for a cell's last value: text from IPython's
 # pretty printer ("<AddBackward0 at 0x...>" where repr() says "<AddBackward0
 # object at 0x...>"), and richer forms (SVG, HTML, Markdown) when the object
@@ -49,7 +49,7 @@ _formatter = DisplayFormatter()
 
 def _shown_as_text(value: object) -> str | None:
     """Return the text a page shows for a cell's last value, or None if it shows a picture."""
-    data, _ = _formatter.format(value)
+    data, _ = _formatter.format(value)  # type: ignore[no-untyped-call]
     # matplotlib's figures become images through the kernel's inline backend,
     # which this plain formatter lacks.
     if set(data) != {"text/plain"} or type(value).__module__.startswith("matplotlib"):
@@ -61,8 +61,10 @@ def run_cell(source: str, namespace: dict[str, Any], filename: str) -> str:
     """Execute cell source like a Jupyter kernel and return the text it shows."""
     module = ast.parse(_to_python(source), filename)
     last = None
-    if module.body and isinstance(module.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
-        last = ast.Expression(module.body.pop().value)
+    final = module.body[-1] if module.body else None
+    if isinstance(final, ast.Expr) and not source.rstrip().endswith(";"):
+        module.body.pop()
+        last = ast.Expression(final.value)
     shown = io.StringIO()
     # Warnings are the page's business (the build shows them); pytest's
     # "warnings are errors" must not turn a demonstrated warning into a failure.
@@ -118,26 +120,48 @@ def evaluate_cell(example: Example) -> str | None:
 
 
 class CodeCellParser:
-    """Find ``{code-cell}`` directives and their YAML options in MyST pages."""
+    """Find the ``{code-cell}`` cells of a MyST page, with their code and options as myst-nb reads them.
+
+    Sybil's lexer finds where each cell's fenced block is (for the page's line
+    numbers in reports); myst-nb's own reader of the page says which blocks
+    are cells, what code each runs and what its options are, so that pytest
+    runs exactly what the build executes (a YAML options block may contain a
+    blank line, in a pinned 3-d tensor, which Sybil's own directive lexer
+    would end the options at).
+    """
 
     def __init__(self) -> None:
-        """Match ``{code-cell}`` fences with any language argument."""
-        self.lexer = DirectiveLexer(directive="code-cell", arguments=".*")
-        # Sybil's pattern ends a YAML options block at its first blank line; a
-        # pinned output may contain one (a printed 3-d tensor), as myst-nb allows.
-        self.lexer.info_pattern = re.compile(
-            self.lexer.info_pattern.pattern.replace(
-                r"(?P<yaml_options>(?:.+\n)*)", r"(?P<yaml_options>(?:.*\n)*?)"
-            ),
-            re.MULTILINE,
+        """Match fenced blocks whose info string is ``{code-cell}``, with any language."""
+        self.lexer = RawFencedCodeBlockLexer(
+            info_pattern=re.compile(r"\{code-cell\}.*$\n", re.MULTILINE)
         )
 
     def __call__(self, document: Document) -> Iterable[Region]:
         """Yield one region per code cell, evaluated by :func:`evaluate_cell`."""
+        from myst_nb.core.read import read_myst_markdown_notebook
+
+        notebook = read_myst_markdown_notebook(document.text, add_source_map=True)
+        # myst-nb's line of each code cell: the line of its opening fence.
+        cells = {
+            line: cell
+            for cell, line in zip(notebook.cells, notebook.metadata["source_map"], strict=True)
+            if cell.cell_type == "code"
+        }
         for region in self.lexer(document):
-            region.parsed = region.lexemes["source"]
+            line = document.text.count("\n", 0, region.start) + 1
+            cell = cells.pop(line, None)
+            if cell is None:
+                continue  # a block myst-nb does not run (inside another block, say)
+            region.lexemes["options"] = dict(cell.metadata)
+            region.parsed = cell.source
             region.evaluator = evaluate_cell
             yield region
+        if cells:
+            lines = ", ".join(str(line) for line in sorted(cells))
+            msg = (
+                f"{document.path}: Sybil found no fenced block for the code cells at lines {lines}"
+            )
+            raise ValueError(msg)
 
 
 def page_sybil(root: Path) -> Sybil:
