@@ -350,10 +350,11 @@ def audit(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
-    """Time cold, no-change and one-page builds against the floor (`-- --no-repro` skips a build)."""
-    # A benchmark, not a test: slow (three full builds) and its numbers
+    """Time builds against the floor, then compare clean builds under stress (`-- --no-repro` skips them)."""
+    # A benchmark, not a test: slow (several full builds) and its numbers
     # depend on the machine, so `check` does not run it. tools/bench.py
-    # works in a copy of the project and also compares two clean builds.
+    # works in a copy of the project and also compares four clean builds,
+    # three of them under stress (`-- --builds N` for another number).
     # The test group: the docs build plus Sybil, whose parser the floor's
     # one-process run of every page uses.
     install(session, "test")
