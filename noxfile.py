@@ -284,7 +284,7 @@ def docs(session: nox.Session) -> None:
     english = ["--doctree-dir", str(BUILD / "doctrees" / "en"), str(ROOT / "docs"), str(HTML)]
     session.run("sphinx-build", *strict, *english, *args, env=env)
     # Every translated edition, from the same pages, into a folder of the site
-    # (docs/_ext/language_switcher.py). It is built beside the site and then
+    # (docs/_ext/editions/language_switcher.py). It is built beside the site and then
     # copied in, because myst-nb keeps its notebooks next to the output folder.
     # Its cells run the English code: it reads their outputs from the cache the
     # English build just filled (with --execute=force, afresh) instead of
@@ -415,7 +415,7 @@ def lint(session: nox.Session) -> None:
         "trailing-whitespace": (["trailing-whitespace-fixer"], text),
         "ruff-check": (["ruff", "check", "."], None),
         "ruff-format": (["ruff", "format", "--check", "."], None),
-        "mypy": (["mypy"], None),  # strict, on src/ and tools/: [tool.mypy] in pyproject.toml
+        "mypy": (["mypy"], None),  # strict, on src/ tools/ docs/_ext: [tool.mypy] of pyproject
         "codespell": (["codespell"], text),
         "validate-pyproject": (["validate-pyproject"], matching(r"^pyproject\.toml$")),
         "check-github-workflows": schema("github-workflows", r"^\.github/workflows/[^/]+$"),

@@ -24,33 +24,33 @@ copyright = "2026, Autograd Guide developers"
 language = "en"
 
 extensions = [
-    "interface_language",  # first: the interface catalog, before the themes' own
+    "editions.interface_language",  # first: the interface catalog, before the themes' own
     "myst_nb",
-    "hidden_cells",  # after myst_nb, whose HTML for hidden cells it replaces
+    "output.hidden_cells",  # after myst_nb, whose HTML for hidden cells it replaces
     "sphinx.ext.mathjax",
-    "offline_assets",
-    "execution_cache",
-    "parallel_execution",
-    "cell_checks",
-    "stray_math",
-    "image_alt",
-    "page_description",
+    "output.offline_assets",
+    "execution.execution_cache",
+    "execution.parallel_execution",
+    "checks.cell_checks",
+    "checks.stray_math",
+    "checks.image_alt",
+    "output.page_description",
     "sphinxext.opengraph",  # after page_description, whose description it takes
     "sphinx_copybutton",
-    "notebooks",
+    "output.notebooks",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx_design",
-    "sitemap",
+    "output.sitemap",
     "notfound.extension",
-    "language_switcher",
-    "chinese_search",
-    "sidebar_toggles",
+    "editions.language_switcher",
+    "editions.chinese_search",
+    "output.sidebar_toggles",
 ]
 
 # _page_template.md is the page contributors copy (CONTRIBUTING.md): checked by
 # pytest like every page, but not part of the site.
-exclude_patterns = ["_build", "_ipython", "**.ipynb_checkpoints", "_page_template.md"]
+exclude_patterns = ["_build", "_ext", "_ipython", "**.ipynb_checkpoints", "_page_template.md"]
 
 # --- Languages ---------------------------------------------------------------
 # The Chinese edition translates the prose through gettext catalogs in
@@ -60,7 +60,7 @@ gettext_compact = False  # one catalog per page, so a page's translation lives i
 gettext_location = False  # no source line numbers: an edit elsewhere must not churn every catalog
 gettext_uuid = False
 # The editions of the site: English at its root, each other one in a folder of
-# its name (docs/_ext/language_switcher.py). `nox -s docs` builds them all.
+# its name (docs/_ext/editions/language_switcher.py). `nox -s docs` builds them all.
 site_languages = {"en": "English", "zh_CN": "简体中文"}
 
 # --- Pages -----------------------------------------------------------------
@@ -82,7 +82,7 @@ myst_heading_anchors = 3
 myst_all_links_external = False
 
 # --- Execution -------------------------------------------------------------
-# Every cell runs at build time. `execution_cache` (docs/_ext) keys the cache
+# Every cell runs at build time. `execution_cache` (docs/_ext/execution) keys the cache
 # on the tools and, page by page, on the helper package, so a local rebuild can
 # never show outputs computed by other code; CI=true or
 # AUTOGRAD_GUIDE_EXECUTE=force empties it first. `parallel_execution` runs the
@@ -92,7 +92,7 @@ nb_execution_mode = "cache"
 os.environ["IPYTHONDIR"] = str(DOCS / "_ipython")
 nb_execution_timeout = 120
 # A cell that raises fails the build with page, line, source and error:
-# see docs/_ext/cell_checks.py, which sets the two execution_*_error options.
+# see docs/_ext/checks/cell_checks.py, which sets the two execution_*_error options.
 nb_execution_show_tb = True
 nb_merge_streams = True
 # Markdown that a cell displays (a table of timings) is read as MyST, tables included.
@@ -108,7 +108,7 @@ copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
 copybutton_exclude = ".linenos, .gp, .go"
 
-# --- Notebooks: downloads and launch buttons (docs/_ext/notebooks.py) --------
+# --- Notebooks: downloads and launch buttons (docs/_ext/output/notebooks.py) -
 notebooks_repository = REPOSITORY
 notebooks_branch = "notebooks"  # CI publishes build/notebooks there
 
@@ -209,7 +209,7 @@ notfound_urls_prefix = urlsplit(html_baseurl).path
 # --- Descriptions and link previews (sphinxext-opengraph) --------------------
 # Every page opens with a paragraph saying what the reader will do: that
 # paragraph, shortened, is its <meta name="description"> and og:description
-# (docs/_ext/page_description.py); og:title and og:url come from the page,
+# (docs/_ext/output/page_description.py); og:title and og:url come from the page,
 # written by sphinxext-opengraph. Generated preview images are off:
 # they are drawn with matplotlib, which has no Chinese font on a plain machine.
 ogp_site_url = html_baseurl

@@ -1,11 +1,11 @@
-"""Collect every page of the site as pytest tests (see ``_ext/page_doctests.py``)."""
+"""Collect every page of the site as pytest tests (see ``_ext/checks/page_doctests.py``)."""
 
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
-from page_doctests import page_sybil
+from checks.page_doctests import page_sybil
 
 pytest_collect_file = page_sybil(Path(__file__).parent).pytest()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import execution_cache
 import pytest
 
+from execution import execution_cache
 from sites import EXT, NOTEBOOK_HEADER, sphinx
 
 
@@ -16,7 +16,7 @@ def make_site(root: Path, cell: str, options: str = "", prose: str = "Text.") ->
     source.mkdir(parents=True)
     (source / "conf.py").write_text(
         f"import sys\nsys.path.insert(0, {str(EXT)!r})\n"
-        'extensions = ["myst_nb", "cell_checks", "offline_assets", "stray_math", "image_alt"]\n'
+        'extensions = ["myst_nb", "checks.cell_checks", "output.offline_assets", "checks.stray_math", "checks.image_alt"]\n'
         'nb_execution_mode = "force"\n'
         "nb_execution_show_tb = True\n",
         encoding="utf-8",

@@ -1,4 +1,4 @@
-"""The interface around the pages is in each edition's language (docs/_ext/interface_language.py)."""
+"""The interface around the pages is in each edition's language (docs/_ext/editions/interface_language.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
-from interface_language import HARD_CODED, catalog_path, english_interface_text
 
+from editions.interface_language import HARD_CODED, catalog_path, english_interface_text
 from sites import EXT, NOTEBOOK_HEADER, sphinx
 
 DOCS = EXT.parent
@@ -41,7 +41,7 @@ def string_constants(tree: ast.Module) -> dict[str, str]:
 def translated_strings() -> set[str]:
     """Every text the guide's extensions pass to ``translate``, literally or by constant."""
     found = set()
-    for module in EXT.glob("*.py"):
+    for module in EXT.rglob("*.py"):
         tree = ast.parse(module.read_text(encoding="utf-8"))
         constants = string_constants(tree)
         for node in ast.walk(tree):
@@ -122,7 +122,7 @@ def solution_page(tmp_path: Path) -> Path:
     (source / "conf.py").write_text(
         "import sys\n"
         f"sys.path.insert(0, {str(EXT)!r})\n"
-        "extensions = ['interface_language', 'myst_nb', 'hidden_cells']\n"
+        "extensions = ['editions.interface_language', 'myst_nb', 'output.hidden_cells']\n"
         "nb_execution_mode = 'off'\n"
         # Nothing runs, so no kernel names the cells' language.
         # The default theme's interface has no translation here: only the toggles count.

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import language_switcher
 import pytest
-from chinese_search import SearchChineseWithEnglishStemmer
 from sphinx.search import _MINIFIED_JS_PATH
+
+from editions import language_switcher
+from editions.chinese_search import SearchChineseWithEnglishStemmer
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import notebooks
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 from sphinx.errors import ConfigError
 
+from output import notebooks
 from sites import EXT, NOTEBOOK_HEADER, sphinx
 
 REPOSITORY = "https://github.com/owner/name"
@@ -115,7 +115,7 @@ def make_site(root: Path, module: str) -> Path:
     source.mkdir(parents=True)
     (source / "conf.py").write_text(
         f"import sys\nsys.path.insert(0, {str(EXT)!r})\n"
-        'extensions = ["myst_nb", "notebooks"]\n'
+        'extensions = ["myst_nb", "output.notebooks"]\n'
         'html_theme = "sphinx_book_theme"\n'
         'nb_execution_mode = "force"\n'
         f"notebooks_repository = {REPOSITORY!r}\n"

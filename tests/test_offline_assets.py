@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import offline_assets
 import pytest
+
+from output import offline_assets
 
 
 @pytest.mark.parametrize(

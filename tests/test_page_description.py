@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from page_description import MAX_LENGTH, shorten
-
+from output.page_description import MAX_LENGTH, shorten
 from sites import EXT, sphinx
 
 
@@ -28,7 +27,7 @@ def test_link_previews_get_the_opening_paragraph_without_stray_spaces(tmp_path: 
     (source / "conf.py").write_text(
         "import sys\n"
         f"sys.path.insert(0, {str(EXT)!r})\n"
-        "extensions = ['page_description', 'sphinxext.opengraph']\n"
+        "extensions = ['output.page_description', 'sphinxext.opengraph']\n"
         "ogp_site_url = 'https://example.org/guide/'\n"
         "ogp_social_cards = {'enable': False}\n",
         encoding="utf-8",

@@ -11,7 +11,8 @@ import pytest
 # torch cannot be imported twice in one process (it crashes on the second),
 # so it is imported here, once, before any inner run imports it.
 import torch  # noqa: F401
-from page_doctests import cell_tags, evaluate_cell, output_difference, page_sybil, run_cell
+
+from checks.page_doctests import cell_tags, evaluate_cell, output_difference, page_sybil, run_cell
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 HEADER = """\
@@ -28,7 +29,7 @@ kernelspec:
 def write_page(pytester: pytest.Pytester, body: str) -> None:
     pytester.makeconftest(
         f"import sys\nsys.path.insert(0, {str(DOCS / '_ext')!r})\n"
-        "from pathlib import Path\nfrom page_doctests import page_sybil\n"
+        "from pathlib import Path\nfrom checks.page_doctests import page_sybil\n"
         "pytest_collect_file = page_sybil(Path(__file__).parent).pytest()\n"
     )
     (pytester.path / "page.md").write_text(HEADER + textwrap.dedent(body), encoding="utf-8")

@@ -48,13 +48,19 @@ def make_site(
     pages: dict[str, list[str]],
     *,
     timeout: int | None = None,
-    extensions: tuple[str, ...] = ("cell_checks",),
+    extensions: tuple[str, ...] = ("checks.cell_checks",),
     conf: str = "",
 ) -> Path:
     source = root / "docs"
     source.mkdir(parents=True)
     listed = ", ".join(
-        repr(name) for name in ("myst_nb", "execution_cache", "parallel_execution", *extensions)
+        repr(name)
+        for name in (
+            "myst_nb",
+            "execution.execution_cache",
+            "execution.parallel_execution",
+            *extensions,
+        )
     )
     (source / "conf.py").write_text(
         f"import sys\nsys.path.insert(0, {str(EXT)!r})\n"
@@ -203,7 +209,8 @@ def test_outputs_of_a_failed_page_left_in_the_cache_are_never_reused(tmp_path: P
     # A build that stopped between storing a failed page's outputs and
     # dropping them leaves them in the cache, marked: the page runs again.
     from jupyter_cache.base import CacheBundleIn
-    from parallel_execution import FAILED
+
+    from execution.parallel_execution import FAILED
 
     source = make_site(tmp_path, {"page": [COUNT, cell("print(40 + 2)", expected="42")]})
     assert build(source).returncode == 0
@@ -290,7 +297,7 @@ def test_a_kernel_that_never_answers_fails_the_build_once(tmp_path: Path) -> Non
 FORCE_NEW_KERNELS = (
     "import sys\n"
     f"sys.path.insert(0, {str(EXT)!r})\n"
-    "import warm_kernels\n"
+    "from execution import warm_kernels\n"
     "warm_kernels.fork_is_safe = lambda: False  # as on macOS or Windows\n"
     "from sphinx.cmd.build import main\n"
     "sys.exit(main(sys.argv[1:]))\n"

@@ -6,8 +6,8 @@ import json
 from pathlib import Path, PurePosixPath
 
 import pytest
-from sidebar_toggles import label_toggles
 
+from output.sidebar_toggles import label_toggles
 from site_audit import html_validator, links, report
 from site_audit.headings import skipped_levels
 from site_audit.hosts import is_local

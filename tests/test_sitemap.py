@@ -20,7 +20,7 @@ def make_site(root: Path, base_url: str) -> Path:
     (source / "part").mkdir(parents=True)
     (source / "conf.py").write_text(
         f"import sys\nsys.path.insert(0, {str(EXT)!r})\n"
-        'extensions = ["myst_parser", "sitemap"]\n'
+        'extensions = ["myst_parser", "output.sitemap"]\n'
         f"html_baseurl = {base_url!r}\n",
         encoding="utf-8",
     )

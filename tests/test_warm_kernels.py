@@ -11,10 +11,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import warm_kernels
 from jupyter_cache.executors.utils import single_nb_execution
 from nbclient.exceptions import DeadKernelError
-from warm_kernels import ForkServer, kernel_manager_class
+
+from execution import warm_kernels
+from execution.warm_kernels import ForkServer, kernel_manager_class
 
 pytestmark = pytest.mark.slow
 
@@ -176,7 +177,7 @@ def test_a_kernel_writes_to_the_builds_own_output_not_to_a_pipe_nobody_reads(
     # nobody reads, the kernel would block once its 64 KiB buffer is full.
     script = (
         "import os, sys\nsys.path.insert(0, sys.argv[1])\n"
-        "from warm_kernels import ForkServer\n"
+        "from execution.warm_kernels import ForkServer\n"
         "server = ForkServer(dict(os.environ))\n"
         "with open(os.path.join(sys.argv[2], 'loud.py'), 'w') as f:\n"
         "    f.write('import os\\nfor _ in range(64):\\n    os.write(1, b\"y\" * 4096)\\n')\n"
@@ -184,7 +185,7 @@ def test_a_kernel_writes_to_the_builds_own_output_not_to_a_pipe_nobody_reads(
         "print('exit', handle.wait(timeout=30))\n"
         "server.close()\n"
     )
-    ext = Path(warm_kernels.__file__).parent
+    ext = Path(warm_kernels.__file__).parents[1]
     done = subprocess.run(
         [sys.executable, "-c", script, str(ext), str(tmp_path)],
         capture_output=True,

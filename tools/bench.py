@@ -64,7 +64,7 @@ start = time.perf_counter()
 import torch
 sys.path.insert(0, "docs/_ext")
 from myst_nb.core.read import read_myst_markdown_notebook
-from page_doctests import run_cell
+from checks.page_doctests import run_cell
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt

@@ -19,7 +19,6 @@ they point Colab at the Markdown file, which Colab cannot open.
 
 from __future__ import annotations
 
-import ast
 import copy
 import sys
 from pathlib import Path
@@ -27,13 +26,14 @@ from typing import Any
 from urllib.parse import quote
 
 import nbformat
-from interface_language import translate
-from IPython.core.inputtransformer2 import TransformerManager
 from jupyter_cache import get_cache
 from myst_nb.core.utils import coalesce_streams
 from sphinx.application import Sphinx
 from sphinx.errors import ConfigError
 from sphinx.util import logging
+
+from editions.interface_language import translate
+from execution.cells import imported_modules
 
 logger = logging.getLogger(__name__)
 
@@ -62,23 +62,6 @@ def launch_urls(repository: str, branch: str, docname: str) -> dict[str, str]:
         "Colab": f"{COLAB}/github/{owner}/{name}/blob/{branch}/{path}",
         "Binder": f"{BINDER}/v2/gh/{owner}/{name}/{branch}?urlpath=lab/tree/{path}",
     }
-
-
-def imported_modules(sources: list[str]) -> list[str]:
-    """Top-level names of the modules that code cells import, in order of first import."""
-    found: dict[str, None] = {}
-    transformer = TransformerManager()  # cells may use IPython syntax (%timeit)
-    for source in sources:
-        tree = ast.parse(transformer.transform_cell(source))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            else:
-                continue
-            found.update(dict.fromkeys(name.split(".")[0] for name in names))
-    return list(found)
 
 
 def install_cell_source(modules: list[str], requirements: dict[str, str]) -> str:
@@ -136,7 +119,7 @@ def _executed_notebook(app: Sphinx, docname: str) -> nbformat.NotebookNode | Non
     path = Path(app.outdir).parent / "jupyter_execute" / f"{docname}.ipynb"
     if not path.exists():
         return None
-    notebook = nbformat.read(path, as_version=4)
+    notebook: nbformat.NotebookNode = nbformat.read(path, as_version=4)
     if app.config.nb_execution_mode == "cache":
         # myst-nb 1.4 writes this file before merging in the cached outputs
         # (in "force" mode it is executed in place): merge them as it does.

@@ -34,7 +34,6 @@ import hashlib
 import json
 import os
 import platform
-import re
 import shutil
 import tomllib
 from collections.abc import Iterable
@@ -49,9 +48,11 @@ from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
+from execution.cells import code_cells, imported_modules
+
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PACKAGE = ROOT / "src" / "autograd_guide"
 PROFILE = ROOT / "docs" / "_ipython"
 PYPROJECT = ROOT / "pyproject.toml"
@@ -63,13 +64,6 @@ KERNEL_ROOTS = ("matplotlib", "ipython", "ipykernel")
 EXECUTORS = ("nbclient", "jupyter-cache", "myst-nb")
 # Which page was executed against which version of the package it imports.
 PAGE_KEYS = "page-keys.json"
-# `import autograd_guide`, `from autograd_guide.graph import x`, and the
-# module named in a string (importlib): any mention in a code cell counts.
-_IMPORTS_PACKAGE = re.compile(r"\b" + re.escape(PACKAGE.name) + r"\b")
-_CODE_CELL = re.compile(
-    r"^(?P<fence>`{3,}|~{3,})\{code-cell\}[^\n]*\n(?P<code>.*?)^(?P=fence)[ \t]*$",
-    re.MULTILINE | re.DOTALL,
-)
 
 
 def _hash_files(digest: Any, folder: Path, pattern: str = "*") -> None:
@@ -136,11 +130,14 @@ def _notebook(page: Path) -> Any:
 
 
 def imports_package(page: Path) -> bool:
-    """Whether any code cell of a MyST notebook page names the helper package."""
-    # A scan of the fenced cells, not MyST-NB's reader: this runs for every
-    # page on every build, and the reader takes a tenth of a second a page.
-    text = page.read_text(encoding="utf-8")
-    return any(_IMPORTS_PACKAGE.search(cell["code"]) for cell in _CODE_CELL.finditer(text))
+    """Whether any code cell of a MyST notebook page imports the helper package.
+
+    ``import autograd_guide``, ``from autograd_guide.graph import x``, and
+    ``importlib.import_module("autograd_guide")`` all count, in a ``%%timeit``
+    cell too (:func:`execution.cells.imported_modules`).
+    """
+    sources = [cell.code for cell in code_cells(page.read_text(encoding="utf-8"))]
+    return PACKAGE.name in imported_modules(sources)
 
 
 def page_key(page: Path, package: str) -> str:

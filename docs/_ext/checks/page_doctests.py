@@ -29,17 +29,18 @@ from typing import Any
 
 from IPython.core.formatters import DisplayFormatter
 from IPython.core.inputtransformer2 import TransformerManager
-from pins import OPTIONFLAGS, cell_tags, output_difference
 from sybil import Document, Example, Region, Sybil
 from sybil.parsers.markdown.lexers import RawFencedCodeBlockLexer
 from sybil.parsers.myst import PythonCodeBlockParser, SkipParser
+
+from checks.pins import OPTIONFLAGS, cell_tags, output_difference
 
 RAISES = "raises-exception"
 # Tags under which a cell's text output needs no pin: not shown to readers, or
 # different on every run by nature (timings). A page still asserts its claims.
 UNPINNED = {"remove-output", "remove_output", "remove-cell", "remove_cell", "output-varies"}
 
-_to_python = TransformerManager().transform_cell  # type: ignore[no-untyped-call]
+_to_python = TransformerManager().transform_cell
 # What a Jupyter kernel offers for a cell's last value: text from IPython's
 # pretty printer ("<AddBackward0 at 0x...>" where repr() says "<AddBackward0
 # object at 0x...>"), and richer forms (SVG, HTML, Markdown) when the object
@@ -49,7 +50,7 @@ _formatter = DisplayFormatter()
 
 def _shown_as_text(value: object) -> str | None:
     """Return the text a page shows for a cell's last value, or None if it shows a picture."""
-    data, _ = _formatter.format(value)  # type: ignore[no-untyped-call]
+    data, _ = _formatter.format(value)
     # matplotlib's figures become images through the kernel's inline backend,
     # which this plain formatter lacks.
     if set(data) != {"text/plain"} or type(value).__module__.startswith("matplotlib"):

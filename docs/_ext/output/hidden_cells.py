@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
-from interface_language import translate
 from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
 from sphinx.application import Sphinx
 from sphinx.writers.html5 import HTML5Translator
+
+from editions.interface_language import translate
 
 _CSS = "hidden-cells.css"
 _SOLUTION = re.compile(r"# Solution (\d+)")

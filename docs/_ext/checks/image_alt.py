@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from cell_checks import fence_line
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
+
+from checks.cell_checks import fence_line
 
 logger = logging.getLogger(__name__)
 

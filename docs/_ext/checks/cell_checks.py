@@ -24,16 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
-from pins import cell_tags, output_difference
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
+
+from checks.pins import cell_tags, output_difference
+from execution.cells import fence_lines
 
 logger = logging.getLogger(__name__)
 
 ALLOWED_TAG = "raises-exception"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\{code-cell\}")
 # Output classes myst-nb gives what a cell shows: printed text, the last
 # value, an error. stderr (warnings) is shown but not pinned.
 _PINNED_OUTPUTS = ("stream", "text_plain", "traceback")
@@ -49,13 +50,10 @@ def fence_line(cell: nodes.Element) -> int | None:
     if line is None or not cell.source:
         return line
     try:
-        lines = Path(cell.source).read_text(encoding="utf-8").splitlines()
+        text = Path(cell.source).read_text(encoding="utf-8")
     except OSError:
         return line
-    for number in range(min(line, len(lines)), 0, -1):
-        if _FENCE.match(lines[number - 1]):
-            return number
-    return line
+    return max(fence_lines(text, before=line), default=line)
 
 
 def _cell_source(cell: nodes.Element) -> str:
@@ -110,7 +108,8 @@ def _check_cell(app: Sphinx, cell: nodes.Element) -> bool:
             subtype="cell_error",
         )
         return True
-    expected = cell.get("cell_metadata", {}).get("expected")
+    metadata: dict[str, Any] = cell.get("cell_metadata", {})
+    expected = metadata.get("expected")
     if expected is None:
         return False
     difference = output_difference(expected, _shown_text(cell), "")

@@ -13,10 +13,11 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from interface_language import translate
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
+
+from editions.interface_language import translate
 
 DEFAULT_LANGUAGE = "en"
 

@@ -39,11 +39,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import warm_kernels
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
+
+from execution import warm_kernels
 
 logger = logging.getLogger(__name__)
 
@@ -323,7 +324,7 @@ def _forget_failed_outputs(app: Sphinx, doctree: nodes.document) -> None:
     # compared with a cell that never ran would only report it again.
     for cell in doctree.findall(nodes.container):
         if cell.get("nb_element") == "cell_code" and cell.get("exec_count") is None:
-            metadata = dict(cell.get("cell_metadata", {}))
+            metadata: dict[str, Any] = dict(cell.get("cell_metadata", {}))
             metadata.pop("expected", None)
             cell["cell_metadata"] = metadata
 
@@ -360,7 +361,7 @@ def _stop(app: Sphinx, *_: object) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the parallel execution with Sphinx."""
-    app.setup_extension("execution_cache")
+    app.setup_extension("execution.execution_cache")
     app.connect("env-before-read-docs", _execute_ahead)
     app.connect("env-get-outdated", _reread_failed_pages)
     app.connect("env-purge-doc", _purge)

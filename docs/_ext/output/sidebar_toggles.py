@@ -13,8 +13,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from interface_language import translate
 from sphinx.application import Sphinx
+
+from editions.interface_language import translate
 
 # <a ...>Section title</a><details ...><summary>: the theme's markup for a section.
 _TOGGLE = re.compile(

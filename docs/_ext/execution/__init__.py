@@ -1,0 +1,1 @@
+"""Running the pages' code cells: the output cache, pages side by side, kernels forked warm."""

@@ -1,0 +1,1 @@
+"""What the reader gets besides the rendered page: HTML adjustments, notebooks, sitemap, assets."""
