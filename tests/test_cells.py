@@ -30,3 +30,15 @@ def test_imports_by_statement_by_importlib_and_in_cell_magics_count() -> None:
         "'autograd_guide' in 'a string'",
     ]
     assert imported_modules(cells) == ["importlib", "autograd_guide", "numpy"]
+
+
+def test_a_cells_options_are_not_its_code() -> None:
+    # The guide's import cells are often tagged: an option line read as code
+    # would make the cell fail to compile, and its imports would go unseen.
+    text = (
+        "```{code-cell} ipython3\n:tags: [remove-cell]\nimport autograd_guide\n```\n\n"
+        "```{code-cell} ipython3\n---\nexpected: |\n  tensor(1.)\n---\nimport torch\n```\n"
+    )
+    cells = code_cells(text)
+    assert [cell.code for cell in cells] == ["import autograd_guide", "import torch"]
+    assert imported_modules([cell.code for cell in cells]) == ["autograd_guide", "torch"]

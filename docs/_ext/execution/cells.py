@@ -53,9 +53,22 @@ def code_cells(text: str) -> list[CodeCell]:
         start = number
         while number < len(lines) and not closing.match(lines[number]):
             number += 1
-        cells.append(CodeCell(start, "\n".join(lines[start:number])))
+        cells.append(CodeCell(start, "\n".join(_without_options(lines[start:number]))))
         number += 1  # past the closing fence
     return cells
+
+
+def _without_options(body: list[str]) -> list[str]:
+    """The code of a cell's body: without its ``:key: value`` lines or its ``---`` YAML block."""
+    if body and body[0].strip() == "---":
+        for end, line in enumerate(body[1:], start=1):
+            if line.strip() == "---":
+                return body[end + 1 :]
+        return []
+    start = 0
+    while start < len(body) and body[start].startswith(":"):
+        start += 1
+    return body[start:]
 
 
 def fence_lines(text: str, *, before: int) -> list[int]:
