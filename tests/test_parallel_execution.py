@@ -39,6 +39,18 @@ def cell(code: str, expected: str | None = None) -> str:
 COUNT = cell("import os\nwith open(f'runs-{PAGE}.txt', 'a') as f:\n    print(os.getpid(), file=f)")
 
 
+# A cell that records whether its kernel was forked from the process that had
+# imported torch (warm_kernels.py): a new kernel has not imported it.
+FORKED = cell(
+    "import sys\nwith open(f'forked-{PAGE}.txt', 'w') as f:\n    print('torch' in sys.modules, file=f)"
+)
+
+
+def forked(source: Path, page: str) -> bool:
+    """Whether ``page`` ran in a kernel forked from the warm process (it has a FORKED cell)."""
+    return (source / f"forked-{page}.txt").read_text(encoding="utf-8") == "True\n"
+
+
 # A second page that runs quietly: with two pages to run, the kernels are forked.
 QUIET = {"quiet": [cell("x = 1")]}
 
@@ -205,6 +217,37 @@ def test_a_kernel_that_dies_fails_the_build_once_naming_page_cell_and_cause(
     assert "42" in (tmp_path / "html" / "fine.html").read_text(encoding="utf-8")
 
 
+BROKEN_PAGES = {
+    # Front matter, cell options that are not YAML; text that is not UTF-8.
+    "front matter": notebook_header().removesuffix("---\n").encode()
+    + b"a: [\n---\n# one\n\n"
+    + cell("print(1)").encode(),
+    "cell options": notebook_header().encode()
+    + b"# one\n\n```{code-cell} ipython3\n---\na: [\n---\nprint(1)\n```\n",
+    "encoding": notebook_header().encode() + b"# one\n\nCaf\xe9.\n\n" + cell("print(1)").encode(),
+}
+
+
+@pytest.mark.parametrize("broken", BROKEN_PAGES)
+def test_a_page_that_cannot_be_read_fails_the_build_naming_it(tmp_path: Path, broken: str) -> None:
+    # Not an extension error of this project's that names no page: a warning
+    # at the page, before Sphinx reads it.
+    source = make_site(tmp_path, {"one": [cell("print(1)")], "two": [cell("print(2)", "2")]})
+    (source / "one.md").write_bytes(BROKEN_PAGES[broken])
+    result = build(source)
+    assert result.returncode != 0
+    assert "Extension error (execution." not in result.stderr, result.stderr
+    assert f"{source / 'one.md'}: WARNING: this page could not be read" in result.stderr
+    if broken == "front matter":
+        # myst-nb reports the page as it does alone, and the other page runs.
+        assert f"{source / 'one.md'}:1: WARNING: Malformed YAML" in result.stderr
+        assert "Extension error" not in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr + result.stdout, result.stderr
+        assert cached_pages(tmp_path) == {"two.md"}
+    # Otherwise myst-nb (cell options) or Sphinx (encoding) stops the build
+    # as they do without these extensions, a crash of their own.
+
+
 def test_outputs_of_a_failed_page_left_in_the_cache_are_never_reused(tmp_path: Path) -> None:
     # A build that stopped between storing a failed page's outputs and
     # dropping them leaves them in the cache, marked: the page runs again.
@@ -229,7 +272,7 @@ def test_outputs_of_a_failed_page_left_in_the_cache_are_never_reused(tmp_path: P
 def test_a_cell_past_its_timeout_fails_the_build_once(tmp_path: Path) -> None:
     slow = "import time\ntime.sleep(120)"
     source = make_site(
-        tmp_path, {"slow": [COUNT, cell(slow), cell("print(1)", "1")], **QUIET}, timeout=3
+        tmp_path, {"slow": [COUNT, FORKED, cell(slow), cell("print(1)", "1")], **QUIET}, timeout=3
     )
     start = time.monotonic()
     result = build(source)
@@ -245,14 +288,14 @@ def test_a_cell_past_its_timeout_fails_the_build_once(tmp_path: Path) -> None:
         )
     ], result.stderr
     assert len(runs(source, "slow")) == 1
-    assert "in kernels forked from a process that imported torch" in result.stdout
+    assert forked(source, "slow")
 
 
 def test_a_kernel_that_hangs_fails_the_build_once_and_is_stopped(tmp_path: Path) -> None:
     # A kernel that answers nothing any more, not even to be shut down.
     hangs = "import os, signal\nos.kill(os.getpid(), signal.SIGSTOP)"
     source = make_site(
-        tmp_path, {"hangs": [COUNT, cell(hangs), cell("print(1)", "1")], **QUIET}, timeout=3
+        tmp_path, {"hangs": [COUNT, FORKED, cell(hangs), cell("print(1)", "1")], **QUIET}, timeout=3
     )
     start = time.monotonic()
     result = build(source)
@@ -264,7 +307,7 @@ def test_a_kernel_that_hangs_fails_the_build_once_and_is_stopped(tmp_path: Path)
         "this cell did not finish within the timeout of 3 s: it runs too long, or the kernel "
         "stopped answering"
     )
-    assert "in kernels forked from a process that imported torch" in result.stdout
+    assert forked(source, "hangs")
     (kernel,) = runs(source, "hangs")
     assert not Path(f"/proc/{kernel}").exists(), "the hung kernel is still there"
 

@@ -74,11 +74,9 @@ def test_the_kernel_is_a_copy_of_the_server_through_jupyters_provisioner(
     # provisioner set on the manager before start_kernel is the one it uses.
     # Were it replaced by the kernel specification's LocalProvisioner, the
     # kernel would be a new process, a child of this one, and this would fail.
-    provisioners: list = []
-    error, texts = run(server, tmp_path, "import os\nos.getppid()", provisioners=provisioners)
+    error, texts = run(server, tmp_path, "import os\nos.getppid()")
     assert error is None
     assert texts == [str(server.pid)]
-    assert [type(p) for p in provisioners] == [warm_kernels.ForkedProvisioner]
 
 
 def test_a_page_runs_in_its_folder_with_the_folder_first_on_the_path(
@@ -101,10 +99,10 @@ def test_what_one_page_changes_never_reaches_the_next(server: ForkServer, tmp_pa
     assert texts == ["torch.float32\n"]
 
 
-DRAW = (
-    "import random, numpy, torch\nprint(random.random(), numpy.random.rand(), torch.rand(1).item())"
-)
-SEEDED = "random.seed(0); numpy.random.seed(0); torch.manual_seed(0)\n" + DRAW.split("\n")[1]
+# Python's own `random` is left out: CPython reseeds it in every forked child
+# itself (os.register_at_fork), so a test of it could not fail.
+DRAW = "import numpy, torch\nprint(numpy.random.rand(), torch.rand(1).item())"
+SEEDED = "numpy.random.seed(0); torch.manual_seed(0)\n" + DRAW.split("\n")[1]
 
 
 def test_each_kernel_draws_its_own_random_numbers_as_a_new_process_does(
@@ -115,7 +113,7 @@ def test_each_kernel_draws_its_own_random_numbers_as_a_new_process_does(
     draws = [run(server, tmp_path, DRAW)[1][0].split() for _ in range(2)]
     new_process = run(None, tmp_path, DRAW)[1][0].split()
     for generator, (first, second, third) in zip(
-        ("random", "numpy", "torch"), zip(*draws, new_process, strict=True), strict=True
+        ("numpy", "torch"), zip(*draws, new_process, strict=True), strict=True
     ):
         assert len({first, second, third}) == 3, f"{generator} drew the same number twice"
 
@@ -126,7 +124,7 @@ def test_a_page_shows_the_same_whichever_kernel_ran_it(server: ForkServer, tmp_p
     forked = [run(server, tmp_path, DRAW.split("\n")[0], SEEDED)[1] for _ in range(2)]
     new_process = run(None, tmp_path, DRAW.split("\n")[0], SEEDED)[1]
     assert forked[0] == forked[1] == new_process
-    assert len(new_process[0].split()) == 3
+    assert len(new_process[0].split()) == 2
 
 
 def test_a_kernel_that_dies_is_reported_with_its_exit_code(

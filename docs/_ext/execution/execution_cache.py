@@ -36,7 +36,7 @@ import os
 import platform
 import shutil
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -145,7 +145,24 @@ def page_key(page: Path, package: str) -> str:
     return package if imports_package(page) else ""
 
 
-def evict_changed_pages(cache_path: Path, pages: Iterable[Path], package: str) -> list[Path]:
+def unreadable_page_errors() -> tuple[type[Exception], ...]:
+    """What reading a page as myst-nb does raises on a page it cannot read.
+
+    Text that is not UTF-8 (a ``ValueError``), a file gone (``OSError``),
+    front matter or cell options that are not YAML (myst-nb's
+    ``MystMetadataParsingError``).
+    """
+    from myst_nb.core.read import MystMetadataParsingError
+
+    return (OSError, ValueError, MystMetadataParsingError)
+
+
+def evict_changed_pages(
+    cache_path: Path,
+    pages: Iterable[Path],
+    package: str,
+    docnames: Mapping[Path, str] | None = None,
+) -> list[Path]:
     """Drop cached outputs of pages whose package key changed; return those pages.
 
     A page without a recorded key has no outputs known to be current (the
@@ -153,6 +170,10 @@ def evict_changed_pages(cache_path: Path, pages: Iterable[Path], package: str) -
     counts as changed. The cache finds outputs by the hash of the page's code,
     not by its path, so both are looked up. The new keys are recorded before
     the pages run.
+
+    A page that cannot be read is left out with a warning naming it (at its
+    docname in ``docnames``, if given), and no key is recorded for it: myst-nb
+    reports what is wrong with it when Sphinx reads it.
     """
     from jupyter_cache import get_cache
 
@@ -164,17 +185,33 @@ def evict_changed_pages(cache_path: Path, pages: Iterable[Path], package: str) -
     cache = get_cache(str(cache_path))
     current: dict[str, str] = {}
     changed = []
+    unreadable = unreadable_page_errors()
     for page in pages:
         uri = str(page.resolve())
-        current[uri] = page_key(page, package)
-        if recorded.get(uri) == current[uri]:
+        try:
+            key = page_key(page, package)
+            if recorded.get(uri) == key:
+                current[uri] = key
+                continue
+            notebook = _notebook(page)
+        except unreadable as error:
+            docname = docnames.get(page) if docnames is not None else None
+            logger.warning(
+                "%s could not be read, so its cached outputs were not checked: %s",
+                "this page" if docname else page,
+                error,
+                location=docname,
+                type="autograd_guide",
+                subtype="execution",
+            )
             continue
+        current[uri] = key
         changed.append(page)
         stale = {
             r.pk for r in cache.list_cache_records() if Path(r.uri).resolve() == page.resolve()
         }
         with contextlib.suppress(KeyError):
-            stale.add(cache.match_cache_notebook(_notebook(page)).pk)
+            stale.add(cache.match_cache_notebook(notebook).pk)
         for pk in stale:
             cache.remove_cache(pk)
     # Written whole and then renamed: a build stopped half-way never leaves half a file.
@@ -226,7 +263,9 @@ def _reexecute_changed_pages(
         return []
     docnames = {Path(env.doc2path(docname)).resolve(): docname for docname in env.found_docs}
     pages = [path for path in docnames if path.suffix == ".md"]
-    evicted = evict_changed_pages(Path(app.config.nb_execution_cache_path), pages, package_key())
+    evicted = evict_changed_pages(
+        Path(app.config.nb_execution_cache_path), pages, package_key(), docnames
+    )
     read_anyway = added | changed | removed
     outdated = sorted(docnames[page] for page in evicted if docnames[page] not in read_anyway)
     if outdated:

@@ -44,7 +44,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
-from execution import warm_kernels
+from execution import execution_cache, warm_kernels
 
 logger = logging.getLogger(__name__)
 
@@ -72,14 +72,26 @@ def _unexecuted(
     cache = get_cache(app.config.nb_execution_cache_path)
     nb_config = env.mystnb_config  # type: ignore[attr-defined]  # set by myst-nb
     pending = []
+    unreadable = execution_cache.unreadable_page_errors()
     for docname in docnames:
         path = Path(env.doc2path(docname))
-        text = path.read_text(encoding="utf-8")
-        # The reader and notebook myst-nb's parser makes, so the cache keys match.
-        reader = create_nb_reader(str(path), env.myst_config, nb_config, text)  # type: ignore[attr-defined]
-        if reader is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+            # The reader and notebook myst-nb's parser makes, so the cache keys match.
+            reader = create_nb_reader(str(path), env.myst_config, nb_config, text)  # type: ignore[attr-defined]
+            if reader is None:
+                continue
+            notebook = reader.read(text)
+        except unreadable as error:
+            # Not run ahead: myst-nb reports what is wrong when Sphinx reads the page.
+            logger.warning(
+                "this page could not be read, so it was not executed ahead: %s",
+                error,
+                location=docname,
+                type="autograd_guide",
+                subtype="execution",
+            )
             continue
-        notebook = reader.read(text)
         if not any(cell.cell_type == "code" for cell in notebook.cells):
             continue
         try:

@@ -9,13 +9,14 @@ page's folder, with the environment Jupyter gave it. Every page still runs in
 a process of its own, from a state no other page has touched: torch is in
 ``sys.modules`` but in no page's namespace, so ``import torch`` in a cell
 finds it loaded, and the page's code runs as in a fresh kernel. A fresh
-process also draws fresh random numbers, so each copy reseeds Python's,
-NumPy's and torch's generators from the operating system as it starts: two
-copies never share a random stream, and no page can tell which copy ran it
-(a page that wants the same numbers on every build seeds them itself). Only
-the seed of Python's string hashing, fixed when a process starts, is the
-server's in every copy: the order of a set of strings is the same on every
-page of one build, and may differ on the next, as with new processes.
+process also draws fresh random numbers, so each copy reseeds NumPy's and
+torch's generators from the operating system as it starts (CPython reseeds
+Python's own after a fork): two copies never share a random stream, and no
+page can tell which copy ran it (a page that wants the same numbers on every
+build seeds them itself). Only the seed of Python's string hashing, fixed when
+a process starts, is the server's in every copy: the order of a set of
+strings is the same on every page of one build, and may differ on the next,
+as with new processes.
 
 Jupyter starts kernels through a *kernel provisioner*, its supported hook for
 starting kernels another way (jupyter-client's "Customizing the kernel's
@@ -91,7 +92,7 @@ ANSWER_SECONDS = 60
 # When the build closes the server's stdin (or dies), the server kills the
 # children it has not reaped and exits.
 _SERVER = r"""
-import importlib, json, os, random, runpy, select, signal, socket, sys
+import importlib, json, os, runpy, select, signal, socket, sys
 address, modules, ready = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3])
 for module in modules:
     importlib.import_module(module)
@@ -122,8 +123,9 @@ def become_kernel(request):
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    # A new process draws new random numbers: so does each copy.
-    random.seed()
+    # A new process draws new random numbers: so does each copy. Python's own
+    # `random` needs nothing here: CPython reseeds it in every forked child
+    # (os.register_at_fork in the random module).
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed()
     if "torch" in sys.modules:
