@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
-import sys
 import tomllib
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from noxfile_module import load_noxfile
+
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 LOCK = ROOT / "constraints.txt"
-
-
-def load_noxfile() -> ModuleType:
-    """noxfile.py as a module, loaded once for all the test files (nox registers its sessions)."""
-    if "noxfile_under_test" in sys.modules:
-        return sys.modules["noxfile_under_test"]
-    spec = importlib.util.spec_from_file_location("noxfile_under_test", ROOT / "noxfile.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["noxfile_under_test"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 NOXFILE = load_noxfile()
