@@ -7,8 +7,11 @@ and what happened, and runs once.
 
 from __future__ import annotations
 
+import json
 import os
+import shlex
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -20,12 +23,12 @@ from sites import EXT, sphinx
 pytestmark = pytest.mark.slow
 
 
-def notebook_header(timeout: int | None = None) -> str:
-    """The front matter of a notebook page, with its own execution timeout if given."""
+def notebook_header(timeout: int | None = None, kernel: str = "python3") -> str:
+    """The front matter of a notebook page: its kernel, its own execution timeout if given."""
     own = f"mystnb:\n  execution_timeout: {timeout}\n" if timeout is not None else ""
     return (
         "---\njupytext:\n  text_representation:\n    format_name: myst\n"
-        "kernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n"
+        f"kernelspec:\n  display_name: Python 3\n  language: python\n  name: {kernel}\n"
         f"{own}---\n"
     )
 
@@ -62,7 +65,9 @@ def make_site(
     timeout: int | None = None,
     extensions: tuple[str, ...] = ("checks.cell_checks",),
     conf: str = "",
+    kernels: dict[str, str] | None = None,
 ) -> Path:
+    """A site of ``pages`` (name: cells) under ``root``; ``kernels`` names a page's kernel."""
     source = root / "docs"
     source.mkdir(parents=True)
     listed = ", ".join(
@@ -87,7 +92,7 @@ def make_site(
     )
     for name, cells in pages.items():
         (source / f"{name}.md").write_text(
-            notebook_header(timeout)
+            notebook_header(timeout, (kernels or {}).get(name, "python3"))
             + f"# {name}\n\n"
             + "".join(c.replace("{PAGE}", name) for c in cells),
             encoding="utf-8",
@@ -136,6 +141,40 @@ def warnings(stderr: str) -> list[str]:
         for line in stderr.splitlines()
         if ": WARNING: " in line or ": ERROR: " in line or "Traceback" in line
     ]
+
+
+def test_myst_nbs_configurations_are_read_where_myst_nb_keeps_them(tmp_path: Path) -> None:
+    # myst-nb documents no way to get the configurations it reads pages with:
+    # they are attributes of the build environment. If myst-nb renames them,
+    # this fails with the message that the build would give.
+    from myst_nb.core.config import NbParserConfig
+    from myst_parser.config.main import MdParserConfig
+    from sphinx.application import Sphinx
+
+    from execution.parallel_execution import myst_configs
+
+    source = tmp_path / "docs"
+    source.mkdir()
+    (source / "conf.py").write_text(
+        "extensions = ['myst_nb']\nnb_execution_timeout = 7\n", encoding="utf-8"
+    )
+    (source / "index.md").write_text("# Site\n", encoding="utf-8")
+    app = Sphinx(source, source, tmp_path / "html", tmp_path / "doctrees", "html", status=None)
+    markdown, notebook = myst_configs(app.env)
+    assert isinstance(markdown, MdParserConfig)
+    assert isinstance(notebook, NbParserConfig)
+    assert notebook.execution_timeout == 7
+
+
+def test_configurations_that_myst_nb_no_longer_keeps_fail_naming_what_is_missing() -> None:
+    from types import SimpleNamespace
+
+    from sphinx.errors import ExtensionError
+
+    from execution.parallel_execution import myst_configs
+
+    with pytest.raises(ExtensionError, match=r"env\.mystnb_config \(found NoneType\)"):
+        myst_configs(SimpleNamespace(myst_config=None))
 
 
 def test_uncached_pages_run_side_by_side_and_then_come_from_the_cache(tmp_path: Path) -> None:
@@ -328,13 +367,51 @@ def test_a_kernel_that_never_answers_fails_the_build_once(tmp_path: Path) -> Non
     result = build(source)
     assert time.monotonic() - start < 90
     assert result.returncode != 0
-    # Both pages' kernels read the profile.
+    # Both pages' kernels read the profile. Nothing is reported at exit either:
+    # once nbclient has started a kernel that fails to answer, it leaves a
+    # clean-up behind that fails when Python exits, so the kernels are started
+    # here and nbclient only runs the cells.
     assert warnings(result.stderr) == [
         f"{source / page}: WARNING: the kernel did not start: RuntimeError: "
         "Kernel didn't respond in 3 seconds; no cell ran [autograd_guide.execution]"
         for page in ("quiet.md", "silent.md")
     ], result.stderr
     assert runs(source, "silent") == []
+
+
+def test_a_page_whose_kernel_is_another_interpreter_runs_in_a_new_kernel(
+    tmp_path: Path,
+) -> None:
+    # The fork server is a copy of the build's own Python: a kernel
+    # specification that names another interpreter gets a new process, as on
+    # macOS and Windows, instead of a failure. Here "another interpreter" is a
+    # script that runs this one, so that it has ipykernel.
+    interpreter = tmp_path / "other-python"
+    interpreter.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
+    interpreter.chmod(0o755)
+    spec = tmp_path / "jupyter" / "kernels" / "other"
+    spec.mkdir(parents=True)
+    argv = [str(interpreter), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "Other", "language": "python"}),
+        encoding="utf-8",
+    )
+    source = make_site(
+        tmp_path,
+        {"other": [COUNT, FORKED, cell("print(40 + 2)", "42")], "usual": [FORKED]},
+        kernels={"other": "other"},
+        conf=f"import os\nos.environ['JUPYTER_PATH'] = {str(tmp_path / 'jupyter')!r}\n",
+    )
+    result = build(source)
+    assert result.returncode == 0, result.stderr
+    assert "in kernels forked from a process that imported torch" in result.stdout
+    assert (
+        f"{source / 'other.md'}: ran in a new kernel: the fork server runs {sys.executable}, "
+        f"not the kernel's {interpreter}" in result.stdout
+    )
+    assert (forked(source, "other"), forked(source, "usual")) == (False, True)
+    assert len(runs(source, "other")) == 1
+    assert "42" in (tmp_path / "html" / "other.html").read_text(encoding="utf-8")
 
 
 FORCE_NEW_KERNELS = (
@@ -369,3 +446,7 @@ def test_without_fork_pages_run_side_by_side_in_new_kernels(tmp_path: Path) -> N
         )
     ], result.stderr
     assert len(runs(source, "one")) == len(runs(source, "two")) == 1
+    # Each kernel was stopped once its page had run: nbclient, given the
+    # kernel, leaves that to its owner.
+    for kernel in runs(source, "one") + runs(source, "two"):
+        assert not Path(f"/proc/{kernel}").exists(), f"kernel {kernel} is still running"

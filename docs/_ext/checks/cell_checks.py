@@ -25,11 +25,11 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 from checks.pins import cell_tags, output_difference
 from execution.cells import fence_lines
+from execution.reread import PagesToReread
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # Output classes myst-nb gives what a cell shows: printed text, the last
 # value, an error. stderr (warnings) is shown but not pinned.
 _PINNED_OUTPUTS = ("stream", "text_plain", "traceback")
+# The pages that had a broken cell, with how many: read again on the next build.
+_BROKEN: PagesToReread[int] = PagesToReread("broken_cells")
 
 
 def fence_line(cell: nodes.Element) -> int | None:
@@ -126,40 +128,15 @@ def _check_cell(app: Sphinx, cell: nodes.Element) -> bool:
     return True
 
 
-def _broken_pages(env: BuildEnvironment) -> set[str]:
-    """Pages whose last read had a broken cell, kept in the pickled environment."""
-    if not hasattr(env, "autograd_guide_broken_pages"):
-        env.autograd_guide_broken_pages = set()  # type: ignore[attr-defined]
-    return env.autograd_guide_broken_pages  # type: ignore[attr-defined,no-any-return]
-
-
 def _check_cells(app: Sphinx, doctree: nodes.document) -> None:
-    broken = _broken_pages(app.env)
-    broken.discard(app.env.docname)
     if app.config.nb_execution_mode == "off":
         # Nothing ran (the translation catalogs are extracted so): no output to compare.
         return
-    for cell in doctree.findall(nodes.container):
-        if cell.get("nb_element") == "cell_code" and _check_cell(app, cell):
-            broken.add(app.env.docname)
-
-
-def _reread_broken_pages(
-    app: Sphinx,
-    env: BuildEnvironment,
-    added: set[str],
-    changed: set[str],
-    removed: set[str],
-) -> list[str]:
-    return sorted(_broken_pages(env) - added - changed - removed)
-
-
-def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: Any) -> None:
-    _broken_pages(env).update(_broken_pages(other))
-
-
-def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    _broken_pages(env).discard(docname)
+    cells = doctree.findall(nodes.container)
+    # Every cell is checked, so that each broken one is reported.
+    broken = sum(_check_cell(app, cell) for cell in cells if cell.get("nb_element") == "cell_code")
+    if broken:
+        _BROKEN.notes(app.env)[app.env.docname] = broken
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -167,8 +144,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # Errors become outputs; this extension, not myst-nb, decides what fails.
     app.config.nb_execution_allow_errors = True
     app.config.nb_execution_raise_on_error = False
-    app.connect("env-get-outdated", _reread_broken_pages)
-    app.connect("env-purge-doc", _purge)
-    app.connect("env-merge-info", _merge)
+    _BROKEN.connect(app)
     app.connect("doctree-read", _check_cells)
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}
+    # 3: the broken pages are kept by execution/reread.py.
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 3}

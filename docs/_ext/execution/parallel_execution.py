@@ -4,11 +4,14 @@ myst-nb executes each page when Sphinx reads it, one page at a time, and most
 of a page's time is the kernel starting and importing torch, which leaves the
 other core idle. In ``cache`` mode, this extension first finds the pages about
 to be read whose code has no cached outputs and starts running them in one
-kernel each, as many at once as there are cores, with Jupyter's notebook
-client and the options myst-nb would use (the page's timeout, errors allowed
-as ``cell_checks.py`` sets); on Linux each kernel is forked from a process
-that has imported torch already (``warm_kernels.py``, which says why not
-elsewhere), except for a lone page, which a new kernel runs as quickly. As
+kernel each, as many at once as there are cores. Each page's kernel is
+started here, through jupyter-client's public kernel manager and client, and
+Jupyter's notebook client runs the cells in it with the options myst-nb would
+use (the page's timeout, errors allowed as ``cell_checks.py`` sets). On Linux
+each kernel is forked from a process that has imported torch already
+(``warm_kernels.py``, which says why not elsewhere and when a page's kernel
+is a new process all the same), except for a lone page, which a new kernel
+runs as quickly. As
 Sphinx comes to each page, it waits for that page's run and stores the result
 in the cache, where myst-nb then finds it. myst-nb itself executes pages only
 when Sphinx reads in parallel (``-j``), which the running threads would not follow.
@@ -29,7 +32,7 @@ again; the outputs are not kept, so the next build runs the page afresh.
 
 from __future__ import annotations
 
-import atexit
+import asyncio
 import contextlib
 import os
 import threading
@@ -37,19 +40,30 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
+from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 from execution import execution_cache, warm_kernels
+from execution.reread import PagesToReread
+
+if TYPE_CHECKING:
+    from myst_parser.config.main import MdParserConfig
 
 logger = logging.getLogger(__name__)
 
 # Marks the cached outputs of a page whose execution failed, dropped once read.
 FAILED = "autograd_guide_failed"
+# The pages whose execution failed when last read, with their outputs' cache
+# record: read, and so run, again on the next build.
+_FAILED: PagesToReread[int] = PagesToReread("failed_executions")
+# What nbclient adds to a Python kernel's command when it starts the kernel
+# itself (its ipython_hist_file): no history database written by any page.
+_KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
 
 
 @dataclass
@@ -62,23 +76,59 @@ class Outcome:
     provisioners: list[warm_kernels.Provisioner] = field(default_factory=list)
 
 
-def _unexecuted(
-    app: Sphinx, env: BuildEnvironment, docnames: list[str]
-) -> list[tuple[str, Path, Any, int]]:
-    """The pages among ``docnames`` with no cached outputs: docname, path, notebook, timeout."""
+@dataclass(frozen=True)
+class _Page:
+    """A page to execute, and the options its execution takes as myst-nb would give them."""
+
+    path: Path
+    notebook: Any  # executed in place
+    timeout: int
+    allow_errors: bool
+
+
+def myst_configs(env: BuildEnvironment) -> tuple[MdParserConfig, Any]:
+    """Return the Markdown and notebook configurations with which myst-nb reads the pages.
+
+    myst-nb builds them from the ``myst_*`` and ``nb_*`` values of ``conf.py``
+    and keeps them on the build environment, as ``myst_config`` and
+    ``mystnb_config`` (its ``SphinxEnvType`` declares them), where its parser
+    reads them; it offers no documented way to get them. This is the one place
+    that reads them: if myst-nb renames them, it fails naming what is missing,
+    and so does ``tests/test_parallel_execution.py``.
+    """
+    from myst_nb.core.config import NbParserConfig
+    from myst_parser.config.main import MdParserConfig
+
+    markdown = getattr(env, "myst_config", None)
+    notebook = getattr(env, "mystnb_config", None)
+    if not isinstance(markdown, MdParserConfig) or not isinstance(notebook, NbParserConfig):
+        from myst_nb import __version__
+
+        msg = (
+            f"myst-nb {__version__} no longer keeps its configurations on the build environment "
+            f"as env.myst_config (found {type(markdown).__name__}) and env.mystnb_config (found "
+            f"{type(notebook).__name__}): execution/parallel_execution.py's myst_configs must "
+            "follow it"
+        )
+        raise ExtensionError(msg)
+    return markdown, notebook
+
+
+def _unexecuted(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> dict[str, _Page]:
+    """The pages among ``docnames`` with no cached outputs, by docname."""
     from jupyter_cache import get_cache
     from myst_nb.core.read import create_nb_reader
 
     cache = get_cache(app.config.nb_execution_cache_path)
-    nb_config = env.mystnb_config  # type: ignore[attr-defined]  # set by myst-nb
-    pending = []
+    md_config, nb_config = myst_configs(env)
+    pending = {}
     unreadable = execution_cache.unreadable_page_errors()
     for docname in docnames:
         path = Path(env.doc2path(docname))
         try:
             text = path.read_text(encoding="utf-8")
             # The reader and notebook myst-nb's parser makes, so the cache keys match.
-            reader = create_nb_reader(str(path), env.myst_config, nb_config, text)  # type: ignore[attr-defined]
+            reader = create_nb_reader(str(path), md_config, nb_config, text)
             if reader is None:
                 continue
             notebook = reader.read(text)
@@ -104,10 +154,20 @@ def _unexecuted(
             # What ran of a page that failed (a build that stopped before
             # dropping it): never outputs to reuse.
             cache.remove_cache(record.pk)
-        # A page may raise its own timeout in its front matter, as myst-nb reads it.
-        overrides = notebook.metadata.get(nb_config.metadata_key, {})
-        timeout = overrides.get("execution_timeout", nb_config.execution_timeout)
-        pending.append((docname, path, notebook, timeout))
+        # The options as myst-nb gives them: conf.py's values (myst-nb's
+        # legacy names, which it warns about, are not read), which the page's
+        # front matter overrides, which the notebook's own "execution"
+        # metadata overrides in turn (jupyter-cache's meta_override).
+        overrides = notebook.metadata.get(app.config.nb_metadata_key, {})
+        execution = notebook.metadata.get("execution", {})
+        timeout = overrides.get("execution_timeout", app.config.nb_execution_timeout)
+        allow_errors = overrides.get("execution_allow_errors", app.config.nb_execution_allow_errors)
+        pending[docname] = _Page(
+            path,
+            notebook,
+            execution.get("timeout", timeout),
+            execution.get("allow_errors", allow_errors),
+        )
     return pending
 
 
@@ -151,14 +211,7 @@ class _Kernels:
             provisioner.kill_now()
 
 
-def _run(
-    server: warm_kernels.ForkServer | None,
-    kernels: _Kernels,
-    path: Path,
-    notebook: Any,
-    timeout: int,
-    config: Any,
-) -> Outcome:
+def _run(server: warm_kernels.ForkServer | None, kernels: _Kernels, page: _Page) -> Outcome:
     """Execute one page; never raise: a failure is described in the outcome.
 
     As myst-nb executes a page in ``cache`` mode (jupyter-cache's
@@ -166,14 +219,29 @@ def _run(
     cell's printed text joined exactly, and the kernel's start bounded by the
     page's timeout.
     """
-    from nbclient import NotebookClient
-
     outcome = Outcome()
-    allow_errors = config.execution_allow_errors
-    # jupyter-cache lets the notebook's own metadata override both (meta_override).
-    execution = notebook.metadata.get("execution", {})
-    timeout = execution.get("timeout", timeout)
-    allow_errors = execution.get("allow_errors", allow_errors)
+    start = time.perf_counter()
+    try:
+        # An event loop of this thread's own, as nbclient's execute() would make.
+        asyncio.run(_execute(server, kernels, page, outcome))
+    except Exception as error:  # noqa: BLE001 (any failure is reported against the page)
+        outcome.failure = _why_it_stopped(error, page.timeout, outcome)
+    finally:
+        outcome.seconds = time.perf_counter() - start
+        kernels.discard(outcome.provisioners)
+    return outcome
+
+
+async def _execute(
+    server: warm_kernels.ForkServer | None, kernels: _Kernels, page: _Page, outcome: Outcome
+) -> None:
+    """Start the page's kernel, run the page's cells in it with nbclient, then kill the kernel.
+
+    The kernel is started here, not by nbclient: given a kernel manager and a
+    client, nbclient only runs the cells and leaves the kernel to its owner,
+    so that a kernel that fails to start leaves nothing of nbclient's behind.
+    """
+    from nbclient import NotebookClient
 
     def started(provisioner: warm_kernels.Provisioner) -> None:
         outcome.provisioners.append(provisioner)
@@ -182,41 +250,43 @@ def _run(
     def executing(cell: Any, cell_index: int) -> None:
         outcome.cell = cell_index
 
-    client = NotebookClient(
-        notebook,
-        resources={"metadata": {"path": str(path.parent.resolve())}},
-        timeout=timeout,
-        allow_errors=allow_errors,
-        kernel_manager_class=warm_kernels.kernel_manager_class(server, started),
-        # A kernel that has not answered when a cell would have timed out has hung.
-        startup_timeout=timeout,
-        on_cell_execute=executing,
-        coalesce_streams=True,
-        # No timestamps in the cells' metadata: the cache would not match the page.
-        record_timing=False,
-        # Once the page has run, or has failed, its kernel is killed, not asked
-        # to stop: a graceful stop interrupts a cell still running, whose
-        # KeyboardInterrupt would be reported as an error of the page's own.
-        shutdown_kernel="immediate",
+    # The kernel the page names, as nbclient would choose it.
+    name = page.notebook.metadata.get("kernelspec", {}).get("name")
+    manager = warm_kernels.kernel_manager_class(server, started)(
+        **({"kernel_name": name} if name else {})
     )
-    start = time.perf_counter()
-    error: BaseException | None = None
     try:
-        client.execute()
-    except Exception as raised:  # noqa: BLE001 (any failure is reported against the page)
-        error = raised
+        await manager.start_kernel(
+            cwd=str(page.path.parent.resolve()), extra_arguments=_KERNEL_ARGUMENTS
+        )
+        client = manager.client()
+        client.start_channels()
+        try:
+            # A kernel that has not answered when a cell would have timed out has hung.
+            await client.wait_for_ready(timeout=page.timeout)
+            client.allow_stdin = False
+            runner = NotebookClient(
+                page.notebook,
+                km=manager,
+                timeout=page.timeout,
+                allow_errors=page.allow_errors,
+                on_cell_execute=executing,
+                coalesce_streams=True,
+                # No timestamps in the cells' metadata: the cache would not match the page.
+                record_timing=False,
+            )
+            runner.kc = client
+            await runner.async_execute()
+        finally:
+            client.stop_channels()
     finally:
-        outcome.seconds = time.perf_counter() - start
-        kernels.discard(outcome.provisioners)
-        # nbclient registers its clean-up to run at exit and, when a kernel
-        # fails to start, leaves it registered with nothing left to clean:
-        # at exit it would fail with an AssertionError.
-        cleanup = getattr(client, "_cleanup_kernel", None)
-        if cleanup is not None:
-            atexit.unregister(cleanup)
-    if error is not None:
-        outcome.failure = _why_it_stopped(error, timeout, outcome)
-    return outcome
+        # Killed, not asked to stop: a graceful stop interrupts a cell still
+        # running, whose KeyboardInterrupt would be reported as an error of
+        # the page's own. shutdown_kernel cleans up after the kernel too.
+        if await manager.is_alive():
+            await manager.shutdown_kernel(now=True)
+        else:
+            await manager.cleanup_resources()
 
 
 def _cell_line(notebook: Any, index: int | None) -> int | None:
@@ -232,7 +302,7 @@ class _Executions:
     pool: ThreadPoolExecutor
     server: warm_kernels.ForkServer | None
     kernels: _Kernels
-    pages: dict[str, tuple[Path, Any, Future[Outcome]]] = field(default_factory=dict)
+    pages: dict[str, tuple[_Page, Future[Outcome]]] = field(default_factory=dict)
 
 
 def _execute_ahead(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
@@ -269,21 +339,10 @@ def _execute_ahead(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> N
     # resolves) the pages already done while the others run.
     pool = ThreadPoolExecutor(max_workers=workers)
     executions = _Executions(pool, server, _Kernels())
-    nb_config = env.mystnb_config  # type: ignore[attr-defined]  # set by myst-nb
-    for docname, path, notebook, timeout in pending:
-        future = pool.submit(_run, server, executions.kernels, path, notebook, timeout, nb_config)
-        executions.pages[docname] = (path, notebook, future)
+    for docname, page in pending.items():
+        future = pool.submit(_run, server, executions.kernels, page)
+        executions.pages[docname] = (page, future)
     app.autograd_guide_executions = executions  # type: ignore[attr-defined]
-
-
-def _failed_pages(env: BuildEnvironment) -> dict[str, int]:
-    """Pages whose execution failed when last read, with their outputs' cache record.
-
-    Kept in the pickled environment, so that the next build reads them again.
-    """
-    if not hasattr(env, "autograd_guide_failed_executions"):
-        env.autograd_guide_failed_executions = {}  # type: ignore[attr-defined]
-    return env.autograd_guide_failed_executions  # type: ignore[attr-defined,no-any-return]
 
 
 def _store_when_done(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -294,27 +353,32 @@ def _store_when_done(app: Sphinx, docname: str, source: list[str]) -> None:
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
-    path, notebook, future = executions.pages.pop(docname)
+    page, future = executions.pages.pop(docname)
     outcome = future.result()  # _run turns every failure into a description
+    for provisioner in outcome.provisioners:
+        if isinstance(provisioner, warm_kernels.NewProcessProvisioner) and (
+            provisioner.instead_of_fork is not None
+        ):
+            logger.info("ran in a new kernel: %s", provisioner.instead_of_fork, location=docname)
     # The database is written from Sphinx's thread only. A failed page's
     # outputs go in too, so that myst-nb shows what ran instead of running
     # the page a second time; they are dropped once the page is read.
     record = get_cache(app.config.nb_execution_cache_path).cache_notebook_bundle(
         CacheBundleIn(
-            notebook,
-            str(path),
+            page.notebook,
+            str(page.path),
             data={"execution_seconds": outcome.seconds, FAILED: outcome.failure is not None},
         ),
         check_validity=False,
         overwrite=True,
     )
     if outcome.failure is not None:
-        _failed_pages(app.env)[docname] = record.pk
+        _FAILED.notes(app.env)[docname] = record.pk
         logger.warning(
             "%s; %s",
             outcome.failure,
             "no cell ran" if outcome.cell is None else "the cells after it did not run",
-            location=(docname, _cell_line(notebook, outcome.cell)),
+            location=(docname, _cell_line(page.notebook, outcome.cell)),
             type="autograd_guide",
             subtype="execution",
         )
@@ -324,8 +388,7 @@ def _store_when_done(app: Sphinx, docname: str, source: list[str]) -> None:
 
 def _forget_failed_outputs(app: Sphinx, doctree: nodes.document) -> None:
     """Once a failed page is read, drop its outputs and the pins of the cells that never ran."""
-    failed = _failed_pages(app.env)
-    pk = failed.get(app.env.docname)
+    pk = _FAILED.notes(app.env).get(app.env.docname)
     if pk is None:
         return
     from jupyter_cache import get_cache
@@ -339,21 +402,6 @@ def _forget_failed_outputs(app: Sphinx, doctree: nodes.document) -> None:
             metadata: dict[str, Any] = dict(cell.get("cell_metadata", {}))
             metadata.pop("expected", None)
             cell["cell_metadata"] = metadata
-
-
-def _reread_failed_pages(
-    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
-) -> list[str]:
-    """A page whose execution failed runs again on the next build, even if it did not change."""
-    return sorted(set(_failed_pages(env)) - added - changed - removed)
-
-
-def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    _failed_pages(env).pop(docname, None)
-
-
-def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: Any) -> None:
-    _failed_pages(env).update(_failed_pages(other))
 
 
 def _stop(app: Sphinx, *_: object) -> None:
@@ -375,11 +423,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the parallel execution with Sphinx."""
     app.setup_extension("execution.execution_cache")
     app.connect("env-before-read-docs", _execute_ahead)
-    app.connect("env-get-outdated", _reread_failed_pages)
-    app.connect("env-purge-doc", _purge)
-    app.connect("env-merge-info", _merge)
+    _FAILED.connect(app)
     app.connect("build-finished", _stop)
     app.connect("source-read", _store_when_done)
     # Before cell_checks.py compares the pins (its handler has the default priority, 500).
     app.connect("doctree-read", _forget_failed_outputs, priority=400)
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
+    # 2: the failed pages are kept by execution/reread.py.
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}

@@ -37,6 +37,10 @@ jupyter-client keeps a provisioner set so (it does so for restarts) is the one
 behaviour relied on beyond its documented API; ``tests/test_warm_kernels.py``
 fails if a kernel started through this manager is not a copy of the server.
 
+A page whose kernel specification names another interpreter than the one
+that runs the build, or starts no ``python -m`` module, cannot be a copy of the
+server: it gets a new process, as on the platforms below.
+
 ``fork`` is used on Linux only. On macOS, a forked copy of a process that has
 loaded torch can crash, because the system libraries it uses start threads
 that a fork does not copy (CPython's ``multiprocessing`` stopped forking there
@@ -281,16 +285,22 @@ class ForkServer:
             raise ForkServerError(answer["error"])
         return answer
 
-    def fork(self, argv: list[str], env: dict[str, str], cwd: str) -> ForkedProcess:
-        """Start a kernel as ``argv`` would, in ``cwd`` with ``env``; return its handle."""
+    @staticmethod
+    def refuses(argv: list[str]) -> str | None:
+        """Say why the server cannot start the kernel command ``argv``; None if it can."""
         if "-m" not in argv:
-            msg = f"the fork server starts `python -m module` kernels only, not {argv}"
-            raise ValueError(msg)
+            return f"the fork server starts `python -m module` kernels only, not {argv}"
         # The same interpreter, not only the same binary: a virtual
         # environment's python links to its base's, whose packages differ.
         if os.path.abspath(argv[0]) != os.path.abspath(sys.executable):
-            msg = f"the fork server runs {sys.executable}, not the kernel's {argv[0]}"
-            raise ValueError(msg)
+            return f"the fork server runs {sys.executable}, not the kernel's {argv[0]}"
+        return None
+
+    def fork(self, argv: list[str], env: dict[str, str], cwd: str) -> ForkedProcess:
+        """Start a kernel as ``argv`` would, in ``cwd`` with ``env``; return its handle."""
+        refused = self.refuses(argv)
+        if refused is not None:
+            raise ValueError(refused)
         pid = self.request(op="fork", argv=argv, env=env, cwd=cwd)["pid"]
         return ForkedProcess(self, pid)
 
@@ -445,9 +455,14 @@ class ForkedProvisioner(LocalProvisioner):
 class NewProcessProvisioner(LocalProvisioner):
     """jupyter-client's own way, a new process per kernel, keeping how the kernel ended."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        """Provision kernels as ``LocalProvisioner`` does."""
+    def __init__(self, instead_of_fork: str | None = None, **kwargs: Any) -> None:
+        """Provision kernels as ``LocalProvisioner`` does.
+
+        ``instead_of_fork`` says why the fork server could not start this
+        kernel, if there is a server.
+        """
         super().__init__(**kwargs)
+        self.instead_of_fork = instead_of_fork
         self.exit_code: int | None = None
 
     async def poll(self) -> int | None:
@@ -486,6 +501,8 @@ def kernel_manager_class(
 ) -> type[AsyncKernelManager]:
     """A Jupyter kernel manager whose kernels ``server`` forks, or new processes if it is None.
 
+    A kernel that the server cannot start (its specification names another
+    interpreter, or no ``-m`` module) is a new process too, as without a server.
     ``started`` is called with each kernel's provisioner, which knows how the kernel ended.
     """
 
@@ -497,10 +514,13 @@ def kernel_manager_class(
             # relies on this for restarts). Its kernel id is the manager's.
             self.kernel_id = self.kernel_id or str(uuid.uuid4())
             common = {"kernel_id": self.kernel_id, "kernel_spec": self.kernel_spec, "parent": self}
+            # The command jupyter-client will start the kernel with ("python"
+            # in the specification is this Python), its ports not yet chosen.
+            refused = None if server is None else server.refuses(self.format_kernel_cmd())
             provisioner: Provisioner = (
-                NewProcessProvisioner(**common)
-                if server is None
-                else ForkedProvisioner(server, **common)
+                ForkedProvisioner(server, **common)
+                if server is not None and refused is None
+                else NewProcessProvisioner(refused, **common)
             )
             self.provisioner = provisioner
             if started is not None:
