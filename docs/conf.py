@@ -34,6 +34,7 @@ extensions = [
     "checks.cell_checks",
     "checks.stray_math",
     "checks.image_alt",
+    "checks.figure_size",
     "output.page_description",
     "sphinxext.opengraph",  # after page_description, whose description it takes
     "sphinx_copybutton",
@@ -45,6 +46,7 @@ extensions = [
     "notfound.extension",
     "editions.language_switcher",
     "editions.chinese_search",
+    "editions.cell_image_alt",  # the alt text of cell images, as catalog messages
     "output.sidebar_toggles",
 ]
 

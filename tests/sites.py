@@ -44,3 +44,42 @@ def sphinx(
         timeout=300,
         env=dict(env) if env is not None else None,
     )
+
+
+# A page whose first code cell draws a figure with alt text, folded by YAML's
+# `>-` into one line as on the pages, and whose second cell draws nothing.
+FIGURE_ALT = "A drawing of the graph of y, with two nodes."
+FIGURE_LINE = 13  # the figure cell's opening fence in page.md
+
+
+def figure_site(root: Path, extensions: Sequence[str], cells: str = "") -> Path:
+    """A site of one page with a figure, built with myst-nb, ``extensions`` and a cache.
+
+    ``cells`` replaces the figure cell and the one after it.
+    """
+    figure = (
+        "```{code-cell} ipython3\n"
+        "---\nmystnb:\n  image:\n    alt: >-\n      A drawing of the graph of y,\n"
+        "      with two nodes.\n---\n"
+        "from IPython.display import SVG\n"
+        'SVG(\'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>\')\n'
+        "```\n\n```{code-cell} ipython3\nx = 1\n```\n"
+    )
+    source = root / "src"
+    source.mkdir(parents=True)
+    (source / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(EXT)!r})\n"
+        f"extensions = {['myst_nb', *extensions]!r}\n"
+        'nb_execution_mode = "cache"\n'
+        f"nb_execution_cache_path = {str(root / 'cache')!r}\n"
+        'locale_dirs = ["locales"]\n'
+        "gettext_compact = False\n",
+        encoding="utf-8",
+    )
+    (source / "index.md").write_text(
+        NOTEBOOK_HEADER + "# Site\n\n```{toctree}\npage\n```\n", encoding="utf-8"
+    )
+    (source / "page.md").write_text(
+        NOTEBOOK_HEADER + f"# Page\n\nProse.\n\n{cells or figure}", encoding="utf-8"
+    )
+    return source

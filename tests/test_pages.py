@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 PAGES = sorted(
@@ -99,3 +100,51 @@ def options(cell: str) -> str:
     if cell.startswith("---\n"):
         return cell[: cell.index("\n---\n", 3)]
     return "\n".join(line for line in cell.splitlines() if line.startswith(":"))
+
+
+# The parts whose pages are lessons; each draws at least one figure (issue 14).
+LESSONS = [
+    page
+    for page in PAGES
+    if page.parent.name in {"tutorial", "math", "pitfalls"} and page.parent.parent == DOCS
+]
+# A figure's fact is asserted in one of the cells that follow it, before the next figure.
+FIGURE_ASSERTED_WITHIN = 3
+ASSERT = re.compile(r"^\s*assert\b", re.MULTILINE)
+
+
+def figure_alt(cell: str) -> str | None:
+    """The alt text a code cell gives the figure it draws (``mystnb: image: alt:``), if any."""
+    if not cell.startswith("---\n"):
+        return None
+    metadata = yaml.safe_load(options(cell).removeprefix("---\n")) or {}
+    alt = ((metadata.get("mystnb") or {}).get("image") or {}).get("alt")
+    return alt if isinstance(alt, str) and alt.strip() else None
+
+
+def code(cell: str) -> str:
+    """A code cell's code, without its options."""
+    if cell.startswith("---\n"):
+        return cell[cell.index("\n---\n", 3) + len("\n---\n") :]
+    return "\n".join(line for line in cell.splitlines() if not line.startswith(":"))
+
+
+def test_there_are_lesson_pages() -> None:
+    assert len(LESSONS) >= 20
+
+
+@pytest.mark.parametrize("page", LESSONS, ids=lambda path: str(path.relative_to(DOCS)))
+def test_every_lesson_draws_a_figure_and_asserts_what_it_shows(page: Path) -> None:
+    cells = [match["body"] for match in CODE_CELL.finditer(page.read_text(encoding="utf-8"))]
+    figures = [i for i, cell in enumerate(cells) if figure_alt(cell)]
+    assert figures, (
+        "no figure: draw one in a code cell with a `mystnb: image: alt:` option saying what "
+        "it shows, and assert that fact in a cell after it"
+    )
+    for number, (i, end) in enumerate(zip(figures, [*figures[1:], len(cells)], strict=True), 1):
+        following = cells[i + 1 : min(end, i + 1 + FIGURE_ASSERTED_WITHIN)]
+        assert any(ASSERT.search(code(cell)) for cell in following), (
+            f"figure {number} ({figure_alt(cells[i])[:50]!r}...): none of the "
+            f"{FIGURE_ASSERTED_WITHIN} code cells after it, before the next figure, asserts "
+            "what it shows"
+        )
