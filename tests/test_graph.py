@@ -1,4 +1,10 @@
-"""Tests for draw_graph: the DOT it writes, checked against torch's own graph, and the SVG."""
+"""Tests for draw_graph: the DOT it writes, checked against torch's own graph, and the SVG.
+
+The saved tensors and gradients it shows are compared with torch's own: the
+nodes' ``_saved_*`` attributes and the tensors they came from, ``.grad``,
+``torch.autograd.grad`` and ``torch.func.vjp``. record_gradients on its own is
+tested in test_gradients.py.
+"""
 
 import re
 import xml.etree.ElementTree as ET
@@ -10,7 +16,7 @@ import torch
 
 import autograd_guide
 import sample_functions as samples
-from autograd_guide import GraphDrawing, draw_graph
+from autograd_guide import GraphDrawing, draw_graph, record_gradients
 
 SVG = "{http://www.w3.org/2000/svg}"
 NODE_LINE = re.compile(r'^  (n\d+) \[label="((?:[^"\\]|\\.)*)"(.*)\];$', re.MULTILINE)
@@ -464,3 +470,695 @@ def test_bad_names_are_refused_even_for_a_leaf():
 def test_graph_drawing_is_exported():
     _, out = blog_graph()
     assert isinstance(draw_graph(out), GraphDrawing)
+
+
+# --- saved=True: what each backward function saved ------------------------------------
+
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]\d+)?|nan|-?inf")
+
+
+def numbers(text):
+    """The numbers written in a label, in order, as a float tensor."""
+    return torch.tensor([float(n) for n in NUMBER.findall(text)])
+
+
+def shown_close(text, tensor):
+    """Whether the numbers in ``text`` are ``tensor``'s entries to 4 significant digits.
+
+    A shape in front, such as ``(2,)``, is not counted.
+    """
+    shown = numbers(re.sub(r"^\([^)]*\)\s*", "", text))
+    expected = tensor.detach().flatten().double()
+    return shown.shape == expected.shape and torch.allclose(
+        shown.double(), expected, rtol=5e-4, atol=1e-12
+    )
+
+
+def saved_lines(drawing, ident):
+    """name -> text after "name: " for each saved value in box ident, with continuation rows."""
+    lines = drawing.labels[ident].split("\n")[1:]
+    found = {}
+    name = None
+    for line in lines:
+        if line.startswith("  "):  # a further row of a matrix
+            found[name] += " " + line.strip()
+        else:
+            name, _, text = line.partition(": ")
+            found[name] = text
+    return found
+
+
+def function_nodes(drawing, tensor):
+    """Box id -> torch node for every backward function box, found by an independent walk."""
+    # Breadth first in next_functions order, as documented: n1 is tensor.grad_fn.
+    order, queue, seen = [], [tensor.grad_fn], set()
+    while queue:
+        node = queue.pop(0)
+        if node in seen:
+            continue
+        seen.add(node)
+        order.append(node)
+        queue.extend(n for n, _ in node.next_functions if n is not None and n not in seen)
+    ids = {f"n{i + 1}": node for i, node in enumerate(order)}
+    assert [drawing.labels[i].split("\n")[0] for i in ids if not hasattr(ids[i], "variable")] == [
+        type(n).__name__ for n in order if not hasattr(n, "variable")
+    ]
+    return {ident: node for ident, node in ids.items() if not hasattr(node, "variable")}
+
+
+def saved_attributes(node):
+    """Independent read of what torch says a node saved: name -> value, None left out."""
+    return {
+        name.removeprefix("_saved_"): getattr(node, name)
+        for name in dir(node)
+        if name.startswith("_saved_") and getattr(node, name) is not None
+    }
+
+
+def check_saved_against_torch(drawing, tensor):
+    for ident, node in function_nodes(drawing, tensor).items():
+        shown = saved_lines(drawing, ident)
+        expected = saved_attributes(node)
+        assert set(shown) == set(expected), ident
+        for name, value in expected.items():
+            if isinstance(value, torch.Tensor):
+                shape, _, values = shown[name].partition(")")
+                assert shape + ")" == str(tuple(value.shape))
+                if value.numel() <= 6:
+                    assert shown_close(values, value), (ident, name, shown[name], value)
+                else:
+                    assert values == ""
+            else:
+                assert shown[name] == str(value), (ident, name)
+
+
+@pytest.mark.parametrize(
+    "f", [*samples.SMOOTH_FUNCTIONS, two_layer, diamond], ids=lambda f: f.__name__
+)
+def test_saved_values_match_the_saved_attributes_of_every_node(f):
+    x = torch.tensor([0.5, -1.0], requires_grad=True)
+    y = f(x)
+    check_saved_against_torch(draw_graph(y, saved=True), y)
+
+
+def test_saved_values_are_the_inputs_and_outputs_they_came_from():
+    x = torch.tensor([0.25, 2.0], requires_grad=True)
+    s = x.sin()
+    e = x.exp()
+    out = (s * e).sum()
+    drawing = draw_graph(out, names={"x": x}, saved=True)
+    labels = drawing.labels
+    assert labels["n2"].startswith("MulBackward0\n")
+    # MulBackward0 saved both factors: sin(x) as self, exp(x) as other.
+    assert shown_close(saved_lines(drawing, "n2")["self"], torch.sin(x))
+    assert shown_close(saved_lines(drawing, "n2")["other"], torch.exp(x))
+    # SinBackward0 saved its input, x; ExpBackward0 its output, exp(x) ("result").
+    assert saved_lines(drawing, "n3") == {"self": "(2,) [0.25, 2]"}
+    assert shown_close(saved_lines(drawing, "n4")["result"], e)
+    assert out.grad_fn.next_functions[0][0].next_functions[0][0]._saved_self is x
+
+
+def test_saved_lines_of_the_blog_graph():
+    x, out = blog_graph()
+    drawing = draw_graph(out, names={"x": x, "out": out}, saved=True)
+    assert drawing.labels == {
+        "n0": "out\n()",
+        "n1": "MeanBackward0\nself_sym_numel: 4\nself_sym_sizes: (2, 2)",
+        # 3 * (...): the wrapped constant 3 is what the gradient of the other factor needs.
+        "n2": "MulBackward0\nother: () 3",
+        "n3": "PowBackward0\nexponent: 2\nself: (2, 2)\n  [[3, 3],\n   [3, 3]]",
+        "n4": "AddBackward0\nalpha: 1",
+        "n5": "x\n(2, 2)",
+    }
+    check_saved_against_torch(drawing, out)
+
+
+def test_saved_false_and_grads_false_draw_exactly_what_draw_graph_drew_before():
+    x, out = blog_graph()
+    plain = draw_graph(out, names={"x": x, "out": out})
+    explicit = draw_graph(out, names={"x": x, "out": out}, saved=False, grads=False)
+    assert explicit.dot == plain.dot
+    assert explicit.alt == plain.alt
+    assert "_saved" not in plain.dot
+    assert "grad:" not in plain.dot
+    assert all("\n" not in label or label.count("\n") == 1 for label in plain.labels.values())
+
+
+def test_a_tensor_of_six_entries_shows_values_and_one_of_seven_only_its_shape():
+    six = torch.arange(6.0).requires_grad_()
+    seven = torch.arange(7.0).requires_grad_()
+    assert saved_lines(draw_graph(six.sin(), saved=True), "n1") == {
+        "self": "(6,) [0, 1, 2, 3, 4, 5]"
+    }
+    assert saved_lines(draw_graph(seven.sin(), saved=True), "n1") == {"self": "(7,)"}
+
+
+def test_large_saved_tensors_are_shown_by_shape_only():
+    w = torch.ones(3, 4, requires_grad=True)
+    z = (w @ torch.ones(4, 2)).sum()
+    drawing = draw_graph(z, saved=True)
+    mm = saved_lines(drawing, "n2")
+    assert mm["mat2"] == "(4, 2)"
+    assert "self" not in mm  # torch saved no self: the constant needs no gradient
+    assert z.grad_fn.next_functions[0][0]._saved_self is None
+    check_saved_against_torch(drawing, z)
+
+
+def test_values_are_written_with_four_significant_digits():
+    x = torch.tensor([1 / 3, 12345.678, -0.000123456], requires_grad=True)
+    assert saved_lines(draw_graph(x.sin(), saved=True), "n1") == {
+        "self": "(3,) [0.3333, 1.235e+04, -0.0001235]"
+    }
+
+
+def test_saved_matrix_puts_one_row_on_each_line():
+    x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    drawing = draw_graph(x.sin(), names={"x": x}, saved=True)
+    assert drawing.labels["n1"] == "SinBackward0\nself: (2, 2)\n  [[1, 2],\n   [3, 4]]"
+    assert "[[1, 2], [3, 4]]" in drawing.alt
+
+
+def test_saved_tensors_read_freed_after_backward_and_their_boxes_are_dashed():
+    x = torch.tensor([0.5, 1.5], requires_grad=True)
+    out = (x.exp() * x).sum()
+    before = draw_graph(out, names={"x": x}, saved=True)
+    out.backward()
+    after = draw_graph(out, names={"x": x}, saved=True)
+    mul = out.grad_fn.next_functions[0][0]
+    for attribute in ("_saved_self", "_saved_other"):
+        with pytest.raises(RuntimeError, match="already been freed"):
+            getattr(mul, attribute)
+    assert saved_lines(after, "n2") == {"other": "freed", "self": "freed"}
+    assert saved_lines(after, "n3") == {"result": "freed"}
+    # Sizes are no tensors: backward frees nothing of them.
+    assert saved_lines(after, "n1") == saved_lines(before, "n1") == {"self_sym_sizes": "(2,)"}
+    assert 'n2 [label="MulBackward0\\nother: freed\\lself: freed\\l", style="rounded,dashed"];' in (
+        after.dot
+    )
+    assert "dashed" not in before.dot
+    assert after.alt.endswith(
+        "Saved for backward: SumBackward0 self_sym_sizes (2,); "
+        "MulBackward0 other freed and self freed; ExpBackward0 result freed."
+    )
+
+
+def test_retain_graph_keeps_the_saved_tensors_and_the_drawing():
+    x = torch.tensor([0.5, 1.5], requires_grad=True)
+    out = (x.exp() * x).sum()
+    before = draw_graph(out, saved=True)
+    out.backward(retain_graph=True)
+    assert draw_graph(out, saved=True).dot == before.dot
+
+
+def test_in_place_change_after_saving_is_shown_with_torchs_versions():
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    h = a.exp()
+    loss = (h * a).sum()
+    saved_at = h._version
+    h.add_(1)
+    now = h._version
+    assert (saved_at, now) == (0, 1)
+    drawing = draw_graph(loss, names={"a": a, "h": h}, saved=True)
+    mul = loss.grad_fn.next_functions[0][0]
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        mul._saved_self  # noqa: B018 (the access is what raises)
+    assert mul._saved_other is a  # a itself was not touched
+    expected = f"modified in place (version {saved_at} → {now})"
+    assert saved_lines(drawing, "n2") == {"other": "(2,) [1, 2]", "self": expected}
+    assert saved_lines(drawing, "n3") == {"result": expected}
+    assert 'color="#a4262c", penwidth=2' in drawing.dot
+    assert drawing.dot.count("penwidth=2") == 2  # Mul and Exp, not Sum
+    assert f"MulBackward0 other (2,) [1, 2] and self {expected};" in drawing.alt
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
+def test_two_in_place_changes_give_the_later_version():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    z = y.sin()
+    y.add_(1)
+    y.mul_(2)
+    assert y._version == 2
+    assert saved_lines(draw_graph(z, saved=True), "n1") == {
+        "self": "modified in place (version 0 → 2)"
+    }
+
+
+def test_custom_function_lists_its_saved_tensors():
+    class Cube(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            ctx.save_for_backward(t)
+            return t**3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (t,) = ctx.saved_tensors
+            return 3 * t**2 * grad
+
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = Cube.apply(x)
+    drawing = draw_graph(y, saved=True)
+    assert drawing.labels["n1"] == "CubeBackward\nsaved_tensors[0]: (2,) [1, 2]"
+    y.sum().backward()
+    assert draw_graph(y, saved=True).labels["n1"] == "CubeBackward\nsaved_tensors: freed"
+
+
+def test_a_graph_that_saved_nothing_says_so():
+    x = torch.ones(2, requires_grad=True)
+    drawing = draw_graph(x + 1, saved=True)
+    assert drawing.labels["n1"] == "AddBackward0\nalpha: 1"
+    neg = draw_graph(-x, saved=True)
+    assert neg.labels["n1"] == "NegBackward0"
+    assert neg.alt.endswith(" No backward function saved anything.")
+
+
+def test_saved_leaves_tensors_and_graph_untouched():
+    x = torch.tensor([0.5, 1.5], requires_grad=True)
+    out = (x.exp() * x).sum()
+    versions = [x._version]
+    draw_graph(out, saved=True).svg  # noqa: B018 (rendering is the point)
+    out.backward()
+    assert [x._version] == versions
+    assert torch.allclose(x.grad, torch.exp(x.detach()) * (x.detach() + 1))
+
+
+# --- grads=True: the gradients that flowed ---------------------------------------------
+
+
+def arrow_labels(drawing):
+    """(tail label, head label) -> list of arrow texts, in DOT order."""
+    labels = drawing.labels
+    found = {}
+    for tail, head, text in drawing.arrows:
+        key = (labels[tail].split("\n")[0], labels[head].split("\n")[0])
+        found.setdefault(key, []).append(text)
+    return found
+
+
+def test_diamond_arrows_carry_each_vjp_and_the_joint_node_receives_their_sum():
+    x = torch.tensor(0.5, requires_grad=True)
+    y = 2 * x
+    e = y.exp()
+    s = y.sin()
+    out = e + s
+    with record_gradients(out) as record:
+        out.backward(retain_graph=True)
+    drawing = draw_graph(out, names={"x": x, "out": out}, grads=True)
+    arrows = arrow_labels(drawing)
+    # What each node receives, from torch: d out / d (its output).
+    d_e, d_s, d_y = torch.autograd.grad(out, (e, s, y), retain_graph=True)
+    # What each arrow carries: the VJP of the node's own operation, from torch.func.
+    _, exp_vjp = torch.func.vjp(torch.exp, y.detach())
+    _, sin_vjp = torch.func.vjp(torch.sin, y.detach())
+    _, double_vjp = torch.func.vjp(lambda t: 2 * t, x.detach())
+    (via_exp,) = exp_vjp(d_e)
+    (via_sin,) = sin_vjp(d_s)
+    (to_x,) = double_vjp(d_y)
+    assert shown_close(arrows["out", "AddBackward0"][0], torch.tensor(1.0))
+    assert shown_close(arrows["AddBackward0", "ExpBackward0"][0], d_e)
+    assert shown_close(arrows["AddBackward0", "SinBackward0"][0], d_s)
+    assert shown_close(arrows["ExpBackward0", "MulBackward0"][0], via_exp)
+    assert shown_close(arrows["SinBackward0", "MulBackward0"][0], via_sin)
+    assert shown_close(arrows["MulBackward0", "x"][0], to_x)
+    # The joint node receives the sum of its two incoming arrows.
+    assert torch.allclose(via_exp + via_sin, d_y)
+    assert torch.allclose(record.grad_outputs(y.grad_fn)[0], d_y)
+    assert torch.allclose(record.grad_inputs(e.grad_fn)[0], via_exp)
+    # The leaf box shows .grad, which is the gradient that reached x.
+    assert drawing.labels["n5"] == f"x\n()\ngrad: {format(x.grad.item(), '.4g')}"
+    assert torch.allclose(x.grad, to_x)
+    assert drawing.alt.endswith(
+        f"Gradients of 1 recorded backward pass: leaf x () has grad {x.grad.item():.4g}."
+    )
+
+
+def test_svg_shows_the_text_of_each_arrow():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    z = ((x + 2) * (x + 2)).sum()
+    with record_gradients(z):
+        z.backward()
+    drawing = draw_graph(z, grads=True)
+    root = ET.fromstring(drawing.svg)
+    shown = [
+        " ".join(text.text.strip() for text in group.iter(f"{SVG}text"))
+        for group in root.iter(f"{SVG}g")
+        if group.get("class") == "edge"
+    ]
+    assert shown == [text for _, _, text in drawing.arrows]
+    assert shown[2] == shown[3] == "[3, 4]"
+
+
+def test_y_times_y_sends_half_of_the_product_rule_along_each_arrow():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x + 2
+    z = (y * y).sum()
+    with record_gradients(z):
+        z.backward()
+    drawing = draw_graph(z, names={"x": x}, grads=True)
+    both = arrow_labels(drawing)["MulBackward0", "AddBackward0"]
+    # Each factor receives the other factor, y; together 2y, the product rule.
+    assert both == ["[3, 4]", "[3, 4]"]
+    assert shown_close(both[0], y.detach())
+    assert torch.equal(x.grad, 2 * y.detach())
+    assert drawing.labels["n4"] == "x\n(2,)\ngrad: [6, 8]"
+
+
+@pytest.mark.parametrize("f", [two_layer, diamond, samples.SMOOTH_FUNCTIONS[0]])
+def test_every_arrow_matches_the_node_applied_to_what_it_received(f):
+    x = torch.tensor([0.5, -1.0], requires_grad=True)
+    y = f(x)
+    seed = torch.ones_like(y)
+    with record_gradients(y) as record:
+        y.backward(seed, retain_graph=True)
+    drawing = draw_graph(y, grads=True)
+    for (_, _, text), (tail_node, slot) in zip(drawing.arrows[1:], arrow_sources(y), strict=True):
+        received = record.grad_outputs(tail_node)
+        # Calling a node runs its backward formula: torch's own VJP, given what
+        # the node received, must be what the arrow shows.
+        passed = tail_node(*received)
+        passed = passed if isinstance(passed, tuple) else (passed,)
+        expected = passed[slot]
+        assert (
+            shown_close(text, expected)
+            if expected.numel() <= 6
+            else text == str(tuple(expected.shape))
+        )
+    assert shown_close(drawing.arrows[0][2], seed)
+
+
+def arrow_sources(tensor):
+    """(node, slot) of every arrow below the tensor's own, in draw_graph's documented order."""
+    order, queue, seen = [], [tensor.grad_fn], {tensor.grad_fn}
+    while queue:
+        node = queue.pop(0)
+        for slot, (next_node, _) in enumerate(node.next_functions):
+            if next_node is None:
+                continue
+            order.append((node, slot))
+            if next_node not in seen:
+                seen.add(next_node)
+                queue.append(next_node)
+    return order
+
+
+def test_non_scalar_output_with_backward_gradient_v():
+    w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = torch.tensor([1.0, 0.0, -1.0])
+    y = w * w
+    with record_gradients(y):
+        y.backward(v)
+    drawing = draw_graph(y, names={"w": w, "y": y}, grads=True)
+    _, vjp_fn = torch.func.vjp(lambda t: t * t, w.detach())
+    (expected,) = vjp_fn(v)
+    assert drawing.arrows[0] == ("n0", "n1", "[1, 0, -1]")  # backward started with v
+    # Each factor of w * w passes on v * w; the two arrows add up to v * 2w.
+    assert [text for _, _, text in drawing.arrows[1:]] == ["[1, 0, -3]", "[1, 0, -3]"]
+    assert torch.equal(w.grad, expected)
+    assert drawing.labels["n2"] == "w\n(3,)\ngrad: [2, 0, -6]"
+
+
+def test_several_passes_are_summed_like_grad_and_the_drawing_says_how_many():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    with record_gradients(y) as record:
+        for _ in range(3):
+            y.backward(retain_graph=True)
+    drawing = draw_graph(y, names={"x": x}, grads=True)
+    assert record.passes == 3
+    assert torch.equal(x.grad, 3 * 2 * x.detach())
+    assert drawing.arrows[0][2] == "3"  # 1 + 1 + 1
+    assert drawing.labels["n3"] == "x\n(2,)\ngrad: [6, 12]"
+    assert 'label="sum of 3 backward passes";' in drawing.dot
+    assert "sum of 3 backward passes" in texts_of(drawing)
+    assert "Gradients summed over 3 recorded backward passes: leaf x (2,) has grad [6, 12]." in (
+        drawing.alt
+    )
+
+
+def texts_of(drawing):
+    return [text.text for text in ET.fromstring(drawing.svg).iter(f"{SVG}text")]
+
+
+def test_without_a_record_the_drawing_says_no_backward_pass_was_recorded():
+    x = torch.ones(2, requires_grad=True)
+    y = (x * 3).sum()
+    drawing = draw_graph(y, names={"x": x}, grads=True)
+    assert [text for _, _, text in drawing.arrows] == ["", "", ""]
+    assert drawing.labels["n3"] == "x\n(2,)\ngrad: None"
+    assert "no backward pass recorded" in texts_of(drawing)
+    assert drawing.alt.endswith(
+        "No backward pass was recorded for this graph, so the arrows carry no gradients; "
+        "leaf x (2,) has grad None."
+    )
+    # After an unrecorded backward the leaves show .grad, still without guessing the rest.
+    y.backward()
+    after = draw_graph(y, names={"x": x}, grads=True)
+    assert after.labels["n3"] == "x\n(2,)\ngrad: [3, 3]"
+    assert [text for _, _, text in after.arrows] == ["", "", ""]
+    assert "no backward pass recorded" in texts_of(after)
+
+
+def test_a_record_made_but_not_run_through_says_no_backward_pass():
+    x = torch.ones(2, requires_grad=True)
+    y = (x * 3).sum()
+    with record_gradients(y):
+        pass
+    drawing = draw_graph(y, grads=True)
+    assert "no backward pass recorded" in texts_of(drawing)
+    assert [text for _, _, text in drawing.arrows] == ["", "", ""]
+
+
+def test_large_gradients_are_shown_by_shape():
+    w = torch.ones(3, 4, requires_grad=True)
+    z = (w * 2).sum()
+    with record_gradients(z):
+        z.backward()
+    drawing = draw_graph(z, names={"w": w}, grads=True)
+    assert drawing.arrows == (("n0", "n1", "1"), ("n1", "n2", "(3, 4)"), ("n2", "n3", "(3, 4)"))
+    assert drawing.labels["n3"] == "w\n(3, 4)\ngrad: (3, 4)"
+    assert drawing.alt.endswith("leaf w (3, 4) has grad (3, 4).")
+
+
+def test_matrix_gradients_put_one_row_on_each_line():
+    w = torch.ones(2, 2, requires_grad=True)
+    z = (w * 3).sum()
+    with record_gradients(z):
+        z.backward()
+    drawing = draw_graph(z, names={"w": w}, grads=True)
+    assert drawing.labels["n3"] == "w\n(2, 2)\ngrad:\n  [[3, 3],\n   [3, 3]]"
+    assert drawing.arrows[-1] == ("n2", "n3", "[[3, 3],\n [3, 3]]")
+    assert 'n2 -> n3 [label=" [[3, 3], \\l  [3, 3]] \\l"];' in drawing.dot
+
+
+def test_gradients_of_a_leaf_tensor_drawn_on_its_own():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    with record_gradients(x) as record:
+        (x * 5).sum().backward()
+    drawing = draw_graph(x, names={"x": x}, grads=True)
+    assert record.passes == 1
+    assert drawing.labels == {"n0": "x\n(2,)\ngrad: [5, 5]"}
+    assert drawing.alt.endswith(
+        "Gradients of 1 recorded backward pass: leaf x (2,) has grad [5, 5]."
+    )
+
+
+def test_the_newest_record_of_a_graph_is_drawn():
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x * x
+    with record_gradients(y):
+        y.backward(retain_graph=True)
+    with record_gradients(y):
+        y.backward(torch.tensor(10.0), retain_graph=True)
+    drawing = draw_graph(y, grads=True)
+    assert drawing.arrows[0][2] == "10"
+    assert drawing.labels["n2"] == "leaf\n()\ngrad: 44"  # .grad keeps both: 4 + 40
+
+
+def test_a_graph_drawn_from_a_later_tensor_uses_the_record_of_its_part():
+    x = torch.tensor(2.0, requires_grad=True)
+    y = x.exp()
+    with record_gradients(y):
+        loss = y * 3  # made after the record: its node is not hooked
+        loss.backward()
+    drawing = draw_graph(loss, grads=True)
+    # MulBackward0 of loss was not hooked: neither what it received nor what it passed on.
+    assert [text for _, _, text in drawing.arrows[:2]] == ["", ""]
+    # ExpBackward0 was: what it passed on to x is on its arrow.
+    assert drawing.arrows[2][2] == f"{3 * torch.exp(torch.tensor(2.0)).item():.4g}"
+    assert drawing.labels["n3"] == f"leaf\n()\ngrad: {x.grad.item():.4g}"
+
+
+def test_saved_and_grads_together():
+    x = torch.tensor([0.5, 1.5], requires_grad=True)
+    out = (x.exp() * x).sum()
+    with record_gradients(out):
+        out.backward()
+    drawing = draw_graph(out, names={"x": x, "out": out}, saved=True, grads=True)
+    assert drawing.labels["n3"] == "ExpBackward0\nresult: freed"
+    assert drawing.labels["n4"].startswith("x\n(2,)\ngrad: [")
+    assert shown_close(drawing.labels["n4"].split("grad: ")[1], x.grad)
+    assert "Saved for backward:" in drawing.alt
+    assert "Gradients of 1 recorded backward pass" in drawing.alt
+
+
+# --- light and dark mode, screen readers, determinism --------------------------------
+
+
+def luminance(colour):
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def dark_mode(colour):
+    """The colour after the theme's dark-mode filter, brightness(.8) contrast(1.2), in sRGB."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    filtered = [min(1.0, max(0.0, (0.8 * c - 0.5) * 1.2 + 0.5)) for c in channels]
+    return "#" + "".join(f"{round(c * 255):02x}" for c in filtered)
+
+
+def contrast(a, b):
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+NAMED = {"black": "#000000", "white": "#ffffff"}
+
+
+def colour(value):
+    return NAMED.get(value, value)
+
+
+def colour_pairs(svg):
+    """(foreground, background) for every text and outline in the SVG."""
+    root = ET.fromstring(svg)
+    graph = next(root.iter(f"{SVG}g"))
+    background = colour(graph.find(f"{SVG}polygon").get("fill"))
+    pairs = []
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class") not in {"node", "edge"}:
+            continue
+        shape = group.find(f"{SVG}polygon")
+        if shape is None:
+            shape = group.find(f"{SVG}path")
+        fill = shape.get("fill")
+        behind = background if group.get("class") == "edge" or fill == "none" else colour(fill)
+        pairs.append((colour(shape.get("stroke")), background))  # outline against the page
+        pairs.extend(
+            (colour(text.get("fill", "black")), behind) for text in group.iter(f"{SVG}text")
+        )
+    pairs.extend(
+        (colour(text.get("fill", "black")), background) for text in graph.findall(f"{SVG}text")
+    )
+    return background, pairs
+
+
+def test_text_and_outlines_keep_contrast_in_light_and_dark_mode():
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    h = a.exp()
+    loss = (h * a).sum()
+    with record_gradients(loss):
+        loss.backward(retain_graph=True)
+    h.add_(1)  # one box with the red outline of an in-place change
+    b = torch.tensor(1.0, requires_grad=True)
+    freed = b.exp()
+    freed.backward()
+    drawings = [
+        draw_graph(loss, names={"a": a, "loss": loss}, saved=True, grads=True),
+        draw_graph(freed, saved=True, grads=True),
+        draw_graph(blog_graph()[1]),
+    ]
+    seen = set()
+    for drawing in drawings:
+        background, pairs = colour_pairs(drawing.svg)
+        # An explicit white background behind the whole drawing, in both modes.
+        assert background == "#ffffff"
+        for fg, bg in pairs:
+            seen.add((fg, bg))
+            assert contrast(fg, bg) >= 4.5, (fg, bg)
+            assert contrast(dark_mode(fg), dark_mode(bg)) >= 4.5, (fg, bg)
+    # Every colour the drawings use was checked: black, the gradient blue, the
+    # warning red, on white and on both fills.
+    assert {fg for fg, _ in seen} == {"#000000", "#0b5394", "#a4262c"}
+    assert {bg for _, bg in seen} == {"#ffffff", "#fbe3c0", "#d6e6f4"}
+    # The numbers in graph.py's comment.
+    assert round(contrast("#000000", "#ffffff"), 1) == 21.0
+    assert round(contrast(dark_mode("#000000"), dark_mode("#ffffff")), 1) == 15.2
+    assert round(contrast(dark_mode("#000000"), dark_mode("#d6e6f4")), 1) == 11.7
+    assert round(contrast("#0b5394", "#ffffff"), 1) == 7.8
+    assert round(contrast(dark_mode("#0b5394"), dark_mode("#ffffff")), 1) == 8.5
+    assert round(contrast(dark_mode("#a4262c"), dark_mode("#ffffff")), 1) == 7.4
+
+
+def test_svg_root_has_a_title_and_the_alt_text_as_desc_for_screen_readers():
+    x, out = blog_graph()
+    drawing = draw_graph(out, names={"x": x, "out": out}, saved=True)
+    root = ET.fromstring(drawing.svg)
+    assert root.get("role") == "img"
+    first, second = list(root)[:2]
+    assert first.tag == f"{SVG}title"
+    assert first.text == drawing.title == "Autograd graph of out ()"
+    assert second.tag == f"{SVG}desc"
+    assert second.text == drawing.alt
+
+
+def test_boxes_and_arrows_are_titled_with_their_text_not_graphviz_ids():
+    x, out = blog_graph()
+    drawing = draw_graph(out, names={"x": x, "out": out})
+    root = ET.fromstring(drawing.svg)
+    titles = {
+        g.get("class"): [] for g in root.iter(f"{SVG}g") if g.get("class") in {"node", "edge"}
+    }
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class") in titles:
+            titles[group.get("class")].append(group.find(f"{SVG}title").text)
+    assert titles["node"][:2] == ["out, ()", "MeanBackward0"]
+    assert titles["edge"][0] == "out, () to MeanBackward0"
+    assert not any(re.fullmatch(r"n\d+(->n\d+)?", t) for ts in titles.values() for t in ts)
+
+
+def test_same_computation_gives_identical_svg_with_saved_and_grads():
+    def make():
+        x = torch.tensor([0.5, 1.5], requires_grad=True)
+        y = 2 * x
+        out = (y.exp() + y.sin()).sum()
+        before = draw_graph(out, names={"x": x, "out": out}, saved=True, grads=True)
+        with record_gradients(out):
+            out.backward()
+        after = draw_graph(out, names={"x": x, "out": out}, saved=True, grads=True)
+        return before, after
+
+    first, second = make(), make()
+    for one, two in zip(first, second, strict=True):
+        assert one.dot == two.dot
+        assert one.svg.encode() == two.svg.encode()
+        assert one.alt == two.alt
+        assert "0x" not in one.svg
+    assert first[0].svg != first[1].svg
+
+
+# --- bad saved / grads ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("argument", ["saved", "grads"])
+@pytest.mark.parametrize(
+    ("value", "type_name"),
+    [(1, "int"), ("yes", "str"), (None, "NoneType"), (torch.tensor(True), "Tensor")],
+)
+def test_saved_and_grads_must_be_bool(argument, value, type_name):
+    _, out = blog_graph()
+    with pytest.raises(
+        TypeError, match=re.escape(f"{argument} must be True or False, got {type_name}")
+    ):
+        draw_graph(out, **{argument: value})
+
+
+def test_bad_saved_is_refused_before_any_work_even_for_a_leaf():
+    x = torch.ones(2, requires_grad=True)
+    with pytest.raises(TypeError, match="saved must be True or False"):
+        draw_graph(x, saved="no")
+    # The tensor is checked first, as before.
+    with pytest.raises(TypeError, match=re.escape("tensor must be a torch.Tensor, got list")):
+        draw_graph([1.0], grads=1)

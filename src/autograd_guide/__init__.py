@@ -12,15 +12,20 @@ detached tensors.
 ``is_leaf``, ``grad_fn``, ``grad``) as a ``TensorState`` that prints as a small
 table; ``draw_graph`` follows ``grad_fn`` and ``next_functions`` from a tensor
 down to its leaves and returns a ``GraphDrawing``: Graphviz source, an SVG
-picture and alt text. Both leave the tensor and its graph untouched.
+picture and alt text; with ``saved=True`` it lists what each backward function
+saved, and with ``grads=True`` the gradients that ``record_gradients`` caught
+flowing along each arrow during ``backward``. Both leave the tensor and its
+graph untouched.
 """
 
 from autograd_guide.describe import TensorState, describe
+from autograd_guide.gradients import GradientRecord, record_gradients
 from autograd_guide.graph import GraphDrawing, draw_graph
 from autograd_guide.jacobian import jacobian, jvp, vjp
 from autograd_guide.numerical import numerical_jacobian
 
 __all__ = [
+    "GradientRecord",
     "GraphDrawing",
     "TensorState",
     "describe",
@@ -28,6 +33,7 @@ __all__ = [
     "jacobian",
     "jvp",
     "numerical_jacobian",
+    "record_gradients",
     "vjp",
 ]
 

