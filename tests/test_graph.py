@@ -21,6 +21,8 @@ from autograd_guide import GraphDrawing, draw_graph, record_gradients
 SVG = "{http://www.w3.org/2000/svg}"
 NODE_LINE = re.compile(r'^  (n\d+) \[label="((?:[^"\\]|\\.)*)"(.*)\];$', re.MULTILINE)
 EDGE_LINE = re.compile(r"^  (n\d+) -> (n\d+);$", re.MULTILINE)
+# The multiplication sign of the captions (ruff takes the character for a letter x).
+TIMES = "\N{MULTIPLICATION SIGN}"
 
 
 def nodes(drawing):
@@ -117,7 +119,7 @@ def test_value_used_twice_gives_two_edges_between_the_same_nodes():
     drawing = draw_graph(z, names={"x": x})
     assert labelled_edges(drawing).count(("MulBackward0", "AddBackward0")) == 2
     assert list(nodes(drawing).values()) == [
-        "output\n(2, 2)",
+        "(2, 2)",
         "MulBackward0",
         "AddBackward0",
         "x\n(2, 2)",
@@ -129,7 +131,7 @@ def test_leaf_used_twice_is_one_box_with_two_edges():
     x = torch.ones(3, requires_grad=True)
     drawing = draw_graph(x * x, names={"x": x})
     assert labelled_edges(drawing) == [
-        ("output\n(3,)", "MulBackward0"),
+        ("(3,)", "MulBackward0"),
         ("MulBackward0", "x\n(3,)"),
         ("MulBackward0", "x\n(3,)"),
     ]
@@ -141,7 +143,7 @@ def test_constant_input_is_skipped():
     assert [fn is None for fn, _ in y.grad_fn.next_functions] == [False, True]
     drawing = draw_graph(y, names={"x": x})
     assert labelled_edges(drawing) == [
-        ("output\n(2,)", "MulBackward0"),
+        ("(2,)", "MulBackward0"),
         ("MulBackward0", "x\n(2,)"),
     ]
 
@@ -172,7 +174,7 @@ def test_nodes_are_numbered_level_by_level_in_next_functions_order():
     drawing = draw_graph(a.exp() + b.sin(), names={"a": a, "b": b})
     # Breadth first: both inputs of the sum before either leaf, a's side first.
     assert list(nodes(drawing).values()) == [
-        "output\n(2,)",
+        "(2,)",
         "AddBackward0",
         "ExpBackward0",
         "SinBackward0",
@@ -202,9 +204,10 @@ def test_nodes_and_edges_match_an_independent_walk_of_grad_fn(f):
     expected_classes, expected_edges = torch_walk(y)
     drawing = draw_graph(y)
     labels = list(nodes(drawing).values())[1:]  # the tensor's own box is not a torch node
-    # Leaves are drawn as the tensors their AccumulateGrad nodes accumulate into.
+    # Leaves are drawn as the tensors their AccumulateGrad nodes accumulate into,
+    # unnamed here, so by their shape alone.
     drawn_classes = Counter(
-        "AccumulateGrad" if label.startswith("leaf\n") else label for label in labels
+        "AccumulateGrad" if label.startswith("(") else label for label in labels
     )
     assert set(drawn_classes) == set(expected_classes)
     assert drawn_classes == expected_classes
@@ -216,18 +219,29 @@ def test_nodes_and_edges_match_an_independent_walk_of_grad_fn(f):
 # --- names, the tensor's own box, leaves ----------------------------------------------
 
 
-def test_unnamed_tensors_are_labelled_output_and_leaf():
+def test_unnamed_tensors_show_their_shape_and_the_alt_text_calls_them_output_and_leaf():
     _, out = blog_graph()
-    labels = nodes(draw_graph(out))
-    assert labels["n0"] == "output\n()"
-    assert labels["n5"] == "leaf\n(2, 2)"
+    drawing = draw_graph(out)
+    labels = nodes(drawing)
+    # No word in the drawing: the fill tells the tensor drawn from a leaf.
+    assert labels["n0"] == "()"
+    assert labels["n5"] == "(2, 2)"
+    assert drawing.alt == (
+        "Autograd graph of output (), 6 nodes and 5 edges: backward runs from output through "
+        "MeanBackward0, MulBackward0, PowBackward0 and AddBackward0 to leaf (2, 2)."
+    )
+    assert drawing.title == "Autograd graph of output ()"
+    leaf = torch.ones(2, requires_grad=True)
+    alone = draw_graph(leaf)
+    assert alone.labels == {"n0": "(2,)"}
+    assert alone.alt == "Autograd graph of leaf (2,): a single leaf, nothing for backward to walk."
 
 
 def test_names_are_matched_by_identity_not_by_value():
     x, out = blog_graph()
     twin = torch.ones(2, 2, requires_grad=True)  # equal to x, but another tensor
     labels = nodes(draw_graph(out, names={"twin": twin, "x copy": x.detach()}))
-    assert labels["n5"] == "leaf\n(2, 2)"
+    assert labels["n5"] == "(2, 2)"
 
 
 def test_first_of_several_names_for_one_tensor_wins_and_unused_names_are_ignored():
@@ -600,7 +614,7 @@ def test_saved_false_and_grads_false_draw_exactly_what_draw_graph_drew_before():
     assert explicit.dot == plain.dot
     assert explicit.alt == plain.alt
     assert "_saved" not in plain.dot
-    assert "grad:" not in plain.dot
+    assert ".grad" not in plain.dot
     assert all("\n" not in label or label.count("\n") == 1 for label in plain.labels.values())
 
 
@@ -648,13 +662,12 @@ def test_saved_tensors_read_freed_after_backward_and_their_boxes_are_dashed():
     for attribute in ("_saved_self", "_saved_other"):
         with pytest.raises(RuntimeError, match="already been freed"):
             getattr(mul, attribute)
-    assert saved_lines(after, "n2") == {"other": "freed", "self": "freed"}
-    assert saved_lines(after, "n3") == {"result": "freed"}
+    # No word in the drawing: the empty-set sign; the alt text says "freed".
+    assert saved_lines(after, "n2") == {"other": "∅", "self": "∅"}
+    assert saved_lines(after, "n3") == {"result": "∅"}
     # Sizes are no tensors: backward frees nothing of them.
     assert saved_lines(after, "n1") == saved_lines(before, "n1") == {"self_sym_sizes": "(2,)"}
-    assert 'n2 [label="MulBackward0\\nother: freed\\lself: freed\\l", style="rounded,dashed"];' in (
-        after.dot
-    )
+    assert 'n2 [label="MulBackward0\\nother: ∅\\lself: ∅\\l", style="rounded,dashed"];' in after.dot
     assert "dashed" not in before.dot
     assert after.alt.endswith(
         "Saved for backward: SumBackward0 self_sym_sizes (2,); "
@@ -683,12 +696,16 @@ def test_in_place_change_after_saving_is_shown_with_torchs_versions():
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         mul._saved_self  # noqa: B018 (the access is what raises)
     assert mul._saved_other is a  # a itself was not touched
-    expected = f"modified in place (version {saved_at} → {now})"
+    # No word in the drawing: torch's version counter, as saved and now.
+    expected = f"_version {saved_at} → {now}"
     assert saved_lines(drawing, "n2") == {"other": "(2,) [1, 2]", "self": expected}
     assert saved_lines(drawing, "n3") == {"result": expected}
     assert 'color="#a4262c", penwidth=2' in drawing.dot
     assert drawing.dot.count("penwidth=2") == 2  # Mul and Exp, not Sum
-    assert f"MulBackward0 other (2,) [1, 2] and self {expected};" in drawing.alt
+    said = f"modified in place (version {saved_at} → {now})"
+    assert f"MulBackward0 other (2,) [1, 2] and self {said}; ExpBackward0 result {said}." in (
+        drawing.alt
+    )
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         loss.backward()
 
@@ -700,9 +717,9 @@ def test_two_in_place_changes_give_the_later_version():
     y.add_(1)
     y.mul_(2)
     assert y._version == 2
-    assert saved_lines(draw_graph(z, saved=True), "n1") == {
-        "self": "modified in place (version 0 → 2)"
-    }
+    drawing = draw_graph(z, saved=True)
+    assert saved_lines(drawing, "n1") == {"self": "_version 0 → 2"}
+    assert "SinBackward0 self modified in place (version 0 → 2);" in drawing.alt
 
 
 def test_custom_function_lists_its_saved_tensors():
@@ -722,7 +739,9 @@ def test_custom_function_lists_its_saved_tensors():
     drawing = draw_graph(y, saved=True)
     assert drawing.labels["n1"] == "CubeBackward\nsaved_tensors[0]: (2,) [1, 2]"
     y.sum().backward()
-    assert draw_graph(y, saved=True).labels["n1"] == "CubeBackward\nsaved_tensors: freed"
+    after = draw_graph(y, saved=True)
+    assert after.labels["n1"] == "CubeBackward\nsaved_tensors: ∅"
+    assert after.alt.endswith("Saved for backward: CubeBackward saved_tensors freed.")
 
 
 def test_a_graph_that_saved_nothing_says_so():
@@ -787,7 +806,10 @@ def test_diamond_arrows_carry_each_vjp_and_the_joint_node_receives_their_sum():
     assert torch.allclose(record.grad_outputs(y.grad_fn)[0], d_y)
     assert torch.allclose(record.grad_inputs(e.grad_fn)[0], via_exp)
     # The leaf box shows .grad, which is the gradient that reached x.
-    assert drawing.labels["n5"] == f"x\n()\ngrad: {format(x.grad.item(), '.4g')}"
+    assert drawing.labels["n5"] == f"x\n()\n.grad: {format(x.grad.item(), '.4g')}"
+    # One pass: no caption under the drawing.
+    assert not re.search(r"^  label=", drawing.dot, re.MULTILINE)
+    assert not any("backward()" in text for text in texts_of(drawing))
     assert torch.allclose(x.grad, to_x)
     assert drawing.alt.endswith(
         f"Gradients of 1 recorded backward pass: leaf x () has grad {x.grad.item():.4g}."
@@ -822,7 +844,7 @@ def test_y_times_y_sends_half_of_the_product_rule_along_each_arrow():
     assert both == ["[3, 4]", "[3, 4]"]
     assert shown_close(both[0], y.detach())
     assert torch.equal(x.grad, 2 * y.detach())
-    assert drawing.labels["n4"] == "x\n(2,)\ngrad: [6, 8]"
+    assert drawing.labels["n4"] == "x\n(2,)\n.grad: [6, 8]"
 
 
 @pytest.mark.parametrize("f", [two_layer, diamond, samples.SMOOTH_FUNCTIONS[0]])
@@ -876,7 +898,7 @@ def test_non_scalar_output_with_backward_gradient_v():
     # Each factor of w * w passes on v * w; the two arrows add up to v * 2w.
     assert [text for _, _, text in drawing.arrows[1:]] == ["[1, 0, -3]", "[1, 0, -3]"]
     assert torch.equal(w.grad, expected)
-    assert drawing.labels["n2"] == "w\n(3,)\ngrad: [2, 0, -6]"
+    assert drawing.labels["n2"] == "w\n(3,)\n.grad: [2, 0, -6]"
 
 
 def test_several_passes_are_summed_like_grad_and_the_drawing_says_how_many():
@@ -889,9 +911,10 @@ def test_several_passes_are_summed_like_grad_and_the_drawing_says_how_many():
     assert record.passes == 3
     assert torch.equal(x.grad, 3 * 2 * x.detach())
     assert drawing.arrows[0][2] == "3"  # 1 + 1 + 1
-    assert drawing.labels["n3"] == "x\n(2,)\ngrad: [6, 12]"
-    assert 'label="sum of 3 backward passes";' in drawing.dot
-    assert "sum of 3 backward passes" in texts_of(drawing)
+    assert drawing.labels["n3"] == "x\n(2,)\n.grad: [6, 12]"
+    # The caption, in code and numbers: the arrows are the sum of 3 backward() calls.
+    assert f'label="Σ backward() {TIMES} 3";' in drawing.dot
+    assert f"Σ backward() {TIMES} 3" in texts_of(drawing)
     assert "Gradients summed over 3 recorded backward passes: leaf x (2,) has grad [6, 12]." in (
         drawing.alt
     )
@@ -901,13 +924,13 @@ def texts_of(drawing):
     return [text.text for text in ET.fromstring(drawing.svg).iter(f"{SVG}text")]
 
 
-def test_without_a_record_the_drawing_says_no_backward_pass_was_recorded():
+def test_without_a_record_the_caption_counts_zero_backward_passes():
     x = torch.ones(2, requires_grad=True)
     y = (x * 3).sum()
     drawing = draw_graph(y, names={"x": x}, grads=True)
     assert [text for _, _, text in drawing.arrows] == ["", "", ""]
-    assert drawing.labels["n3"] == "x\n(2,)\ngrad: None"
-    assert "no backward pass recorded" in texts_of(drawing)
+    assert drawing.labels["n3"] == "x\n(2,)\n.grad: None"
+    assert f"backward() {TIMES} 0" in texts_of(drawing)
     assert drawing.alt.endswith(
         "No backward pass was recorded for this graph, so the arrows carry no gradients; "
         "leaf x (2,) has grad None."
@@ -915,18 +938,18 @@ def test_without_a_record_the_drawing_says_no_backward_pass_was_recorded():
     # After an unrecorded backward the leaves show .grad, still without guessing the rest.
     y.backward()
     after = draw_graph(y, names={"x": x}, grads=True)
-    assert after.labels["n3"] == "x\n(2,)\ngrad: [3, 3]"
+    assert after.labels["n3"] == "x\n(2,)\n.grad: [3, 3]"
     assert [text for _, _, text in after.arrows] == ["", "", ""]
-    assert "no backward pass recorded" in texts_of(after)
+    assert f"backward() {TIMES} 0" in texts_of(after)
 
 
-def test_a_record_made_but_not_run_through_says_no_backward_pass():
+def test_a_record_made_but_not_run_through_counts_zero_backward_passes():
     x = torch.ones(2, requires_grad=True)
     y = (x * 3).sum()
     with record_gradients(y):
         pass
     drawing = draw_graph(y, grads=True)
-    assert "no backward pass recorded" in texts_of(drawing)
+    assert f"backward() {TIMES} 0" in texts_of(drawing)
     assert [text for _, _, text in drawing.arrows] == ["", "", ""]
 
 
@@ -937,7 +960,7 @@ def test_large_gradients_are_shown_by_shape():
         z.backward()
     drawing = draw_graph(z, names={"w": w}, grads=True)
     assert drawing.arrows == (("n0", "n1", "1"), ("n1", "n2", "(3, 4)"), ("n2", "n3", "(3, 4)"))
-    assert drawing.labels["n3"] == "w\n(3, 4)\ngrad: (3, 4)"
+    assert drawing.labels["n3"] == "w\n(3, 4)\n.grad: (3, 4)"
     assert drawing.alt.endswith("leaf w (3, 4) has grad (3, 4).")
 
 
@@ -947,7 +970,7 @@ def test_matrix_gradients_put_one_row_on_each_line():
     with record_gradients(z):
         z.backward()
     drawing = draw_graph(z, names={"w": w}, grads=True)
-    assert drawing.labels["n3"] == "w\n(2, 2)\ngrad:\n  [[3, 3],\n   [3, 3]]"
+    assert drawing.labels["n3"] == "w\n(2, 2)\n.grad:\n  [[3, 3],\n   [3, 3]]"
     assert drawing.arrows[-1] == ("n2", "n3", "[[3, 3],\n [3, 3]]")
     assert 'n2 -> n3 [label=" [[3, 3], \\l  [3, 3]] \\l"];' in drawing.dot
 
@@ -958,7 +981,7 @@ def test_gradients_of_a_leaf_tensor_drawn_on_its_own():
         (x * 5).sum().backward()
     drawing = draw_graph(x, names={"x": x}, grads=True)
     assert record.passes == 1
-    assert drawing.labels == {"n0": "x\n(2,)\ngrad: [5, 5]"}
+    assert drawing.labels == {"n0": "x\n(2,)\n.grad: [5, 5]"}
     assert drawing.alt.endswith(
         "Gradients of 1 recorded backward pass: leaf x (2,) has grad [5, 5]."
     )
@@ -973,7 +996,7 @@ def test_the_newest_record_of_a_graph_is_drawn():
         y.backward(torch.tensor(10.0), retain_graph=True)
     drawing = draw_graph(y, grads=True)
     assert drawing.arrows[0][2] == "10"
-    assert drawing.labels["n2"] == "leaf\n()\ngrad: 44"  # .grad keeps both: 4 + 40
+    assert drawing.labels["n2"] == "()\n.grad: 44"  # .grad keeps both: 4 + 40
 
 
 def test_a_graph_drawn_from_a_later_tensor_uses_the_record_of_its_part():
@@ -987,7 +1010,7 @@ def test_a_graph_drawn_from_a_later_tensor_uses_the_record_of_its_part():
     assert [text for _, _, text in drawing.arrows[:2]] == ["", ""]
     # ExpBackward0 was: what it passed on to x is on its arrow.
     assert drawing.arrows[2][2] == f"{3 * torch.exp(torch.tensor(2.0)).item():.4g}"
-    assert drawing.labels["n3"] == f"leaf\n()\ngrad: {x.grad.item():.4g}"
+    assert drawing.labels["n3"] == f"()\n.grad: {x.grad.item():.4g}"
 
 
 def test_saved_and_grads_together():
@@ -996,11 +1019,143 @@ def test_saved_and_grads_together():
     with record_gradients(out):
         out.backward()
     drawing = draw_graph(out, names={"x": x, "out": out}, saved=True, grads=True)
-    assert drawing.labels["n3"] == "ExpBackward0\nresult: freed"
-    assert drawing.labels["n4"].startswith("x\n(2,)\ngrad: [")
-    assert shown_close(drawing.labels["n4"].split("grad: ")[1], x.grad)
+    assert drawing.labels["n3"] == "ExpBackward0\nresult: ∅"
+    assert drawing.labels["n4"].startswith("x\n(2,)\n.grad: [")
+    assert shown_close(drawing.labels["n4"].split(".grad: ")[1], x.grad)
     assert "Saved for backward:" in drawing.alt
     assert "Gradients of 1 recorded backward pass" in drawing.alt
+
+
+# --- no words in the drawing -----------------------------------------------------------
+
+# Both editions of the guide show the same picture, so a drawing writes code names,
+# symbols and numbers, never an English word (the alt text has the words). Besides the
+# names given and torch's own names (the nodes' classes and saved attributes), only
+# these code names may appear: the version counter, .grad, backward() in the caption,
+# Python's constants, a custom Function's saved_tensors, and numbers written as words.
+CODE_NAMES = {
+    "_version",
+    "grad",
+    "backward",
+    "None",
+    "True",
+    "False",
+    "saved_tensors",
+    "nan",
+    "inf",
+}
+# A name, not the exponent in 1.235e+04.
+NAME = re.compile(r"(?<!\w)[A-Za-z_]\w*")
+
+
+def drawn_texts(drawing):
+    """Everything a reader can see: the SVG's texts and the tooltips of its boxes and arrows."""
+    root = ET.fromstring(drawing.svg)
+    tooltips = [
+        group.find(f"{SVG}title").text
+        for group in root.iter(f"{SVG}g")
+        if group.get("class") in {"node", "edge"}
+    ]
+    return [text.text for text in root.iter(f"{SVG}text")] + tooltips
+
+
+def torch_names(tensor):
+    """The class and saved-attribute names of every node of tensor's graph, found by torch."""
+    found, queue, seen = set(), [tensor.grad_fn], set()
+    while queue:
+        node = queue.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        found.add(type(node).__name__)
+        found.update(a.removeprefix("_saved_") for a in dir(node) if a.startswith("_saved_"))
+        queue.extend(n for n, _ in node.next_functions)
+    return found
+
+
+def every_mark():
+    """(drawing, allowed names) for each mark a drawing can make, after what made it."""
+    drawings = []
+    # Freed saved tensors, gradients of one pass, a leaf's .grad.
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    loss = (a.exp() * a).sum()
+    with record_gradients(loss):
+        loss.backward()
+    drawings.append((draw_graph(loss, names={"a": a, "loss": loss}, saved=True, grads=True), loss))
+    # Modified in place after saving.
+    b = torch.tensor([1.0, 2.0], requires_grad=True)
+    h = b.exp()
+    changed = (h * b).sum()
+    h.add_(1)
+    drawings.append((draw_graph(changed, names={"b": b, "changed": changed}, saved=True), changed))
+    # No pass recorded, a matrix .grad, unnamed tensors.
+    q = torch.ones(2, 2, requires_grad=True)
+    r = (q * 3).sum()
+    r.backward()
+    drawings.append((draw_graph(r, saved=True, grads=True), r))
+    # Two passes summed.
+    w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = w * w
+    with record_gradients(v):
+        v.backward(torch.ones(3), retain_graph=True)
+        v.backward(torch.ones(3))
+    drawings.append((draw_graph(v, names={"w": w, "v": v}, saved=True, grads=True), v))
+
+    # A custom Function's saved tensors, freed.
+    class Cube(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            ctx.save_for_backward(t)
+            return t**3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (t,) = ctx.saved_tensors
+            return 3 * t**2 * grad
+
+    c = torch.tensor([1.0, 2.0], requires_grad=True)
+    cube = Cube.apply(c)
+    cube.sum().backward()
+    drawings.append((draw_graph(cube, names={"c": c}, saved=True, grads=True), cube))
+    return [(d, torch_names(t) | {"a", "loss", "b", "changed", "w", "v", "c"}) for d, t in drawings]
+
+
+def test_drawings_have_no_words_only_code_names_symbols_and_numbers():
+    marks = set()
+    for drawing, allowed in every_mark():
+        texts = drawn_texts(drawing)
+        words = {name for text in texts for name in NAME.findall(text)}
+        assert words <= allowed | CODE_NAMES, words - allowed - CODE_NAMES
+        marks.update(
+            mark
+            for mark in ("∅", "_version 0 → 1", f"backward() {TIMES} 0", "Σ")
+            if any(mark in text for text in texts)
+        )
+    # Every mark was drawn, so each was checked.
+    assert marks == {"∅", "_version 0 → 1", f"backward() {TIMES} 0", "Σ"}
+
+
+def test_the_marks_are_explained_in_words_by_the_alt_text():
+    freed, modified, unrecorded, twice, custom = (drawing for drawing, _ in every_mark())
+    assert "MulBackward0 other freed and self freed" in freed.alt
+    assert "self modified in place (version 0 → 1)" in modified.alt
+    assert "No backward pass was recorded for this graph" in unrecorded.alt
+    assert "Gradients summed over 2 recorded backward passes" in twice.alt
+    assert "CubeBackward saved_tensors freed" in custom.alt
+
+
+def test_an_in_place_change_torch_gives_no_versions_for_still_shows_the_version_counter():
+    from autograd_guide import graph
+
+    # torch's messages name both versions; were one not to, the box still says what changed.
+    message = "a variable needed for gradient computation has been modified by an inplace operation"
+    assert graph._unreadable(RuntimeError(message)) == (
+        ["_version ? → ?"],
+        "modified in place",
+        "modified",
+    )
+    with pytest.raises(RuntimeError, match="something else"):
+        graph._unreadable(RuntimeError("something else"))
 
 
 # --- light and dark mode, screen readers, determinism --------------------------------
@@ -1115,7 +1270,7 @@ def test_boxes_and_arrows_are_titled_with_their_text_not_graphviz_ids():
         if group.get("class") in titles:
             titles[group.get("class")].append(group.find(f"{SVG}title").text)
     assert titles["node"][:2] == ["out, ()", "MeanBackward0"]
-    assert titles["edge"][0] == "out, () to MeanBackward0"
+    assert titles["edge"][0] == "out, () → MeanBackward0"
     assert not any(re.fullmatch(r"n\d+(->n\d+)?", t) for ts in titles.values() for t in ts)
 
 

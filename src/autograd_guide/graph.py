@@ -107,6 +107,17 @@ _FREED = "already been freed"
 _MODIFIED = "modified by an inplace operation"
 _VERSIONS = re.compile(r"is at version (\d+); expected version (\d+)")
 
+# What the drawing writes instead of words (the alt text has the words): the
+# empty-set sign for a freed saved tensor, the name of torch's version counter
+# for one modified in place, the attribute .grad in a leaf's box, and under the
+# drawing the number of recorded backward passes.
+_FREED_MARK = "∅"
+_VERSION = "_version"
+_GRAD = ".grad"
+# The multiplication sign of the caption, by its Unicode name: ruff takes the
+# character itself, in code, for a confusable letter x.
+_TIMES = "\N{MULTIPLICATION SIGN}"
+
 
 class GraphDrawing:
     """A drawing of an autograd graph: its Graphviz source, its SVG and its alt text.
@@ -178,7 +189,7 @@ class GraphDrawing:
         r"""The text of each box, by node id (``n0`` is the tensor), lines joined by ``"\n"``.
 
         A copy: what the picture shows, to assert on, such as
-        ``labels["n2"] == "MulBackward0\nother: freed\nself: freed"``.
+        ``labels["n2"] == "MulBackward0\nother: ∅\nself: ∅"``.
         """
         return dict(self._labels)
 
@@ -271,10 +282,11 @@ def draw_graph(
     prefix (``self``, ``other``, ``result``...). A tensor shows its shape and,
     with at most 6 entries, its values to 4 significant digits; other values
     show as they are (``exponent: 2``); empty slots (``None``) are left out. A
-    tensor that a backward pass has freed reads ``freed``, and its box is
-    dashed; one modified in place since it was saved reads ``modified in
-    place`` with the version torch expected and the one it found, and its
-    box gets a red outline.
+    tensor that a backward pass has freed reads ``∅`` (``self: ∅``), and its
+    box is dashed; one modified in place since it was saved reads
+    ``_version a → b``, torch's version counter (``Tensor._version``) as the
+    node expected it and as it is now (``self: _version 0 → 1``), and its box
+    gets a red outline.
 
     With ``grads=True`` each arrow carries the gradient that flowed along it
     (values for at most 6 entries, the shape otherwise), as recorded by
@@ -284,10 +296,14 @@ def draw_graph(
     the node's ``grad_inputs[i]``. A node's own gradient is the sum of its
     incoming arrows. Over several recorded passes the arrows show the sum, as
     ``.grad`` does. Each leaf box shows the leaf's ``.grad``, as torch keeps
-    it. Torch itself keeps no other gradient after ``backward``, so without a
-    record for this graph the arrows stay bare and the drawing says ``no
-    backward pass recorded`` at the bottom; after several passes it says
-    ``sum of N backward passes``.
+    it (``.grad: [6, 8]``). Torch itself keeps no other gradient after
+    ``backward``, so without a record for this graph the arrows stay bare and
+    the caption at the bottom reads ``backward() × 0``; after N passes it reads
+    ``Σ backward() × N``; after exactly one there is no caption.
+
+    The drawing has no words, only code names, symbols and numbers, so that
+    one picture serves readers of every language; ``.alt`` says the same in
+    words.
 
     A leaf ``tensor`` (one that requires grad and has no ``grad_fn``) is drawn
     as a single leaf box. ``tensor`` and its graph are left untouched, and
@@ -297,9 +313,9 @@ def draw_graph(
         tensor: A tensor that requires grad.
         names: Names for tensors, matched by identity (``is``): a leaf found
             among the values is labelled with its key, and so is ``tensor``
-            itself. Otherwise a leaf is labelled ``leaf`` and ``tensor``
-            ``output``. A tensor under several names gets the first; names
-            that match nothing are ignored.
+            itself. An unnamed one shows only its shape, and the alt text
+            calls it ``leaf`` or ``output``. A tensor under several names gets
+            the first; names that match nothing are ignored.
         saved: List in each backward function's box what it saved for backward.
         grads: Show the gradients of the newest recorded backward pass on the
             arrows and each leaf's ``.grad`` in its box.
@@ -360,8 +376,12 @@ def draw_graph(
         >>> after = draw_graph(loss, names={"a": a, "loss": loss}, saved=True, grads=True)
         >>> print(after.labels["n2"])
         MulBackward0
-        other: freed
-        self: freed
+        other: ∅
+        self: ∅
+        >>> print(after.labels["n4"])
+        a
+        (2,)
+        .grad: [5.437, 22.17]
         >>> after.arrows[:3]
         (('n0', 'n1', '1'), ('n1', 'n2', '[1, 1]'), ('n2', 'n3', '[1, 2]'))
         >>> print(after.alt)
@@ -370,7 +390,7 @@ def draw_graph(
         Saved for backward: SumBackward0 self_sym_sizes (2,); MulBackward0 other
         freed and self freed; ExpBackward0 result freed. Gradients of 1 recorded
         backward pass: leaf a (2,) has grad [5.437, 22.17].
-    """
+    """  # noqa: RUF002 (the multiplication sign of the caption, as drawn)
     _validate.require_tensor(tensor, "tensor")
     if not tensor.requires_grad:
         raise ValueError("tensor has no autograd graph: requires_grad is False")
@@ -423,9 +443,23 @@ class _Box:
 
     @property
     def label(self) -> str:
-        default = "output" if self.kind == "root" else "leaf"
-        title = self.title if self.title is not None else default
-        return title if self.shape is None else f"{title}\n{self.shape}"
+        """The name and the shape, one a line, as drawn.
+
+        A tensor without a name shows its shape alone: the drawing has no
+        words, and its fill says whether it is the tensor drawn or a leaf.
+        """
+        if self.shape is None:
+            return self.title or ""
+        if self.title is None:
+            return str(self.shape)
+        return f"{self.title}\n{self.shape}"
+
+    @property
+    def name(self) -> str:
+        """The name for the alt text: the tensor's, else ``output`` or ``leaf``."""
+        if self.title is not None:
+            return self.title
+        return "output" if self.kind == "root" else "leaf"
 
     @property
     def text(self) -> str:
@@ -435,7 +469,7 @@ class _Box:
     @property
     def spoken(self) -> str:
         # One line for the alt text; leaves called leaves, as their fill shows.
-        text = self.label.replace("\n", " ")
+        text = self.name if self.shape is None else f"{self.name} {self.shape}"
         return f"leaf {text}" if self.kind == "leaf" and self.title is not None else text
 
 
@@ -540,19 +574,21 @@ def _with_saved(site: _Site) -> _Site:
     lines: list[str] = []
     said: list[str] = []
     states: set[str] = set()
-    for name, rows, value_state in _saved(site.node):
+    for name, rows, spoken, value_state in _saved(site.node):
         # A one-row value follows its name; a matrix's rows go below, one a line.
         lines.append(f"{name}: {rows[0]}")
         lines.extend(f"  {row}" for row in rows[1:])
-        said.append(f"{name} {_one_line(rows)}")
+        said.append(f"{name} {spoken}")
         states.add(value_state)
     state: _State = "modified" if "modified" in states else "freed" if "freed" in states else ""
     box = replace(site.box, lines=tuple(lines), said=tuple(said), state=state)
     return replace(site, box=box)
 
 
-def _saved(node: Node) -> list[tuple[str, list[str], _State]]:
-    """What ``node`` saved for backward: (name, rows of text, state) each, ``None`` left out.
+def _saved(node: Node) -> list[tuple[str, list[str], str, _State]]:
+    """What ``node`` saved for backward, ``None`` left out.
+
+    Each as (name, rows of text drawn, what the alt text says, state).
 
     PyTorch documents the saved values of a built-in backward function as the
     node's attributes whose names start with ``_saved`` ("Autograd mechanics",
@@ -569,8 +605,8 @@ def _saved(node: Node) -> list[tuple[str, list[str], _State]]:
             values = custom.saved_tensors
         except RuntimeError as error:
             return [("saved_tensors", *_unreadable(error))]
-        return [(f"saved_tensors[{i}]", _shown(value), "") for i, value in enumerate(values)]
-    found: list[tuple[str, list[str], _State]] = []
+        return [_readable(f"saved_tensors[{i}]", value) for i, value in enumerate(values)]
+    found: list[tuple[str, list[str], str, _State]] = []
     # dir() is sorted, so the lines come in the same order on every run.
     for attribute in dir(node):
         if not attribute.startswith("_saved_"):
@@ -582,23 +618,38 @@ def _saved(node: Node) -> list[tuple[str, list[str], _State]]:
             found.append((name, *_unreadable(error)))
             continue
         if value is not None:
-            found.append((name, _shown(value), ""))
+            found.append(_readable(name, value))
     return found
 
 
-def _unreadable(error: RuntimeError) -> tuple[list[str], _State]:
-    """What reading a saved tensor that torch refused shows; other errors propagate."""
+def _readable(name: str, value: object) -> tuple[str, list[str], str, _State]:
+    rows = _shown(value)
+    return name, rows, _one_line(rows), ""
+
+
+def _unreadable(error: RuntimeError) -> tuple[list[str], str, _State]:
+    """What reading a saved tensor that torch refused shows, says and is; other errors propagate.
+
+    The drawing has no words, so that both editions of the guide can show it:
+    a freed tensor reads ``∅``, one modified in place gives torch's version
+    counter (``_version 0 → 1``). The alt text, translated with the page, says
+    it in words.
+    """
     message = str(error)
     if _FREED in message:
-        return ["freed"], "freed"
+        return [_FREED_MARK], "freed", "freed"
     if _MODIFIED in message:
         # torch checks a saved tensor's version counter (tensor._version) against
         # the version it had when saved, and names both when they differ.
         versions = _VERSIONS.search(message)
         if versions is None:
-            return ["modified in place"], "modified"
+            return [f"{_VERSION} ? → ?"], "modified in place", "modified"
         now, then = versions.groups()
-        return [f"modified in place (version {then} → {now})"], "modified"
+        return (
+            [f"{_VERSION} {then} → {now}"],
+            f"modified in place (version {then} → {now})",
+            "modified",
+        )
     raise error
 
 
@@ -699,7 +750,10 @@ def _with_grad(site: _Site) -> _Site:
     if site.leaf is None:
         return site
     rows = _gradient(site.leaf.grad)
-    lines = [f"grad: {rows[0]}"] if len(rows) == 1 else ["grad:", *(f"  {row}" for row in rows)]
+    if len(rows) == 1:
+        lines = [f"{_GRAD}: {rows[0]}"]
+    else:  # a matrix: its rows below, one a line
+        lines = [f"{_GRAD}:", *(f"  {row}" for row in rows)]
     return replace(site, box=replace(site.box, lines=(*site.box.lines, *lines)))
 
 
@@ -719,7 +773,11 @@ def _with_gradient(arrow: _Arrow, record: GradientRecord | None, tensor: torch.T
 
 
 def _grads_caption(record: GradientRecord | None, sites: list[_Site]) -> tuple[str | None, str]:
-    """The caption under the drawing (``None`` for none) and the sentence for the alt text."""
+    """The caption under the drawing (``None`` for none) and the sentence for the alt text.
+
+    The caption is code and numbers: ``backward() × 0`` when no pass was
+    recorded, ``Σ backward() × N`` when the arrows add up N passes, none for one.
+    """  # noqa: RUF002 (the multiplication sign, as drawn)
     has = _listing(
         [
             f"{site.box.spoken} has grad {_one_line(_gradient(site.leaf.grad))}"
@@ -730,7 +788,7 @@ def _grads_caption(record: GradientRecord | None, sites: list[_Site]) -> tuple[s
     passes = 0 if record is None else record.passes
     if passes == 0:
         return (
-            "no backward pass recorded",
+            f"backward() {_TIMES} 0",
             (
                 "No backward pass was recorded for this graph, so the arrows carry no "
                 f"gradients; {has}."
@@ -739,7 +797,7 @@ def _grads_caption(record: GradientRecord | None, sites: list[_Site]) -> tuple[s
     if passes == 1:
         return None, f"Gradients of 1 recorded backward pass: {has}."
     return (
-        f"sum of {passes} backward passes",
+        f"Σ backward() {_TIMES} {passes}",
         f"Gradients summed over {passes} recorded backward passes: {has}.",
     )
 
@@ -804,7 +862,7 @@ def _alt_text(boxes: list[_Box], edge_count: int) -> str:
     size = f"{_count(len(boxes), 'node')} and {_count(edge_count, 'edge')}"
     functions = _listing([box.spoken for box in boxes if box.kind == "function"])
     leaves = _listing([box.spoken for box in boxes if box.kind == "leaf"]) or "no leaf"
-    start = root.label.split("\n")[0]
+    start = root.name
     return (
         f"Autograd graph of {root.spoken}, {size}: "
         f"backward runs from {start} through {functions} to {leaves}."
@@ -832,7 +890,8 @@ def _render_svg(dot: str, title: str, desc: str, tooltips: Mapping[str, str]) ->
     # reads the <desc> after it; role="img" makes it one picture, not a tree of
     # shapes. Graphviz titles the graph and each shape with DOT ids ("n0",
     # "n0->n1"), which mean nothing to a reader and show as tooltips, so they
-    # become the text of the box, and "a to b" for an arrow.
+    # become the text of the box, and "a → b" for an arrow (a symbol, not a
+    # word: the tooltips are part of the picture both editions show).
     start = svg.index("<svg ")
     end = svg.index(">", start) + 1
     root = f"<title>{html.escape(title)}</title>\n<desc>{html.escape(desc)}</desc>"
@@ -842,7 +901,7 @@ def _render_svg(dot: str, title: str, desc: str, tooltips: Mapping[str, str]) ->
         tail, head = match.group(1), match.group(2)
         text = tooltips.get(tail, tail)
         if head is not None:
-            text = f"{text} to {tooltips.get(head, head)}"
+            text = f"{text} → {tooltips.get(head, head)}"
         return f"<title>{html.escape(text)}</title>"
 
     svg = _SHAPE_TITLE.sub(spoken, svg)
