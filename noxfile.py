@@ -91,9 +91,40 @@ TORCH_VERSION = str(next(iter(_TORCH.specifier)).version)
 
 
 def group_digest(name: str) -> str:
-    """A digest of a dependency group as written, which the lock records (tests/test_lock.py)."""
+    """A digest of a dependency group as written, which the lock records in its header."""
     entries = PYPROJECT["dependency-groups"][name]
     return hashlib.sha256(json.dumps(entries, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def recorded_digests(lock: Path) -> dict[str, str]:
+    """The ``#   group: digest`` lines of a lock's header (LOCK_HEADER), by group."""
+    digests = {}
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break  # the pins begin
+        name, colon, digest = line.removeprefix("#   ").partition(": ")
+        if line.startswith("#   ") and colon:
+            digests[name] = digest
+    return digests
+
+
+def with_included(groups: Iterable[str]) -> list[str]:
+    """The groups and every group they include (``include-group``), each once."""
+    found: list[str] = []
+    pending = list(groups)
+    while pending:
+        name = pending.pop(0)
+        if name not in found:
+            found.append(name)
+            entries = PYPROJECT["dependency-groups"][name]
+            pending += [entry["include-group"] for entry in entries if isinstance(entry, dict)]
+    return found
+
+
+def stale_groups(lock: Path, groups: Iterable[str]) -> list[str]:
+    """The groups (with those they include) that changed in pyproject.toml since ``lock`` was made."""
+    recorded = recorded_digests(lock)
+    return [name for name in with_included(groups) if recorded.get(name) != group_digest(name)]
 
 
 def lock_path() -> Path:
@@ -129,26 +160,46 @@ def torch_index_options(platform: str, override: str | None, finds_cpu_build: bo
     return ["--extra-index-url", TORCH_CPU_INDEX]
 
 
+def _finds_cpu_torch(session: nox.Session, *options: str) -> bool | None:
+    """Whether pip, with ``options``, finds torch's CPU build (None: nox installs nothing, -R)."""
+    # Resolves torch alone, without downloading it: a local wheel is read
+    # from disk, and where the build is missing pip fails in a second.
+    probe = session.run_install(
+        "python",
+        "-m",
+        "pip",
+        "install",
+        "--dry-run",
+        "--no-deps",
+        "--ignore-installed",
+        *options,
+        f"torch=={TORCH_VERSION}+cpu",
+        silent=True,
+        success_codes=[0, 1],
+    )
+    return None if probe is None else f"Would install torch-{TORCH_VERSION}+cpu" in str(probe)
+
+
 def _torch_index(session: nox.Session) -> list[str]:
     override = os.environ.get(TORCH_INDEX_VARIABLE)
-    finds = False
-    if override is None and sys.platform == "linux":
-        # Resolves torch alone, without downloading it: a local wheel is read
-        # from disk, and where the build is missing pip fails in a second.
-        probe = session.run_install(
-            "python",
-            "-m",
-            "pip",
-            "install",
-            "--dry-run",
-            "--no-deps",
-            "--ignore-installed",
-            f"torch=={TORCH_VERSION}+cpu",
-            silent=True,
-            success_codes=[0, 1],
+    if override is not None or sys.platform != "linux":
+        return torch_index_options(sys.platform, override, finds_cpu_build=False)
+    finds = _finds_cpu_torch(session)
+    if finds is None:
+        return []  # nothing will be installed
+    options = torch_index_options(sys.platform, None, finds)
+    # Asked once, without retries: where the index cannot be reached, pip would
+    # retry it for every package (8 s each, minutes for the lock) and then take
+    # PyPI's CUDA build, gigabytes that the site does not need.
+    reached = ["--index-url", TORCH_CPU_INDEX, "--retries", "0", "--timeout", "30"]
+    if options and not _finds_cpu_torch(session, *reached):
+        session.error(
+            f"pip finds torch's CPU build ({TORCH_VERSION}+cpu) neither as it is configured"
+            f" nor at {TORCH_CPU_INDEX} (unreachable from here, or without it): set"
+            f" {TORCH_INDEX_VARIABLE} to an index that serves it, or to nothing for PyPI's"
+            " build (on Linux a CUDA build of several GB); see README.md"
         )
-        finds = f"Would install torch-{TORCH_VERSION}+cpu" in str(probe)
-    return torch_index_options(sys.platform, override, finds)
+    return options
 
 
 def unpinned(installed: dict[str, str], environment: dict[str, str], lock: Path) -> list[str]:
@@ -172,30 +223,22 @@ def unpinned(installed: dict[str, str], environment: dict[str, str], lock: Path)
     return found
 
 
-# Prints what unpinned() compares: the distributions and the PEP 508 environment.
-_ENVIRONMENT_SCRIPT = """
-import importlib.metadata, json, os, platform, sys
-info = sys.implementation.version
-version = f"{info.major}.{info.minor}.{info.micro}"
-if info.releaselevel != "final":
-    version += info.releaselevel[0] + str(info.serial)
-print(json.dumps({
-    "installed": {d.metadata["Name"]: d.version for d in importlib.metadata.distributions()},
-    "environment": {
-        "implementation_name": sys.implementation.name,
-        "implementation_version": version,
-        "os_name": os.name,
-        "platform_machine": platform.machine(),
-        "platform_release": platform.release(),
-        "platform_system": platform.system(),
-        "platform_version": platform.version(),
-        "python_full_version": platform.python_version(),
-        "platform_python_implementation": platform.python_implementation(),
-        "python_version": ".".join(platform.python_version_tuple()[:2]),
-        "sys_platform": sys.platform,
-    },
-}))
-"""
+# `pip inspect` prints its JSON report through rich, which colours it where
+# these say the output is a terminal (CI sets FORCE_COLOR), and then it is no
+# JSON; None removes a variable from the command's environment.
+PIP_INSPECT = ("python", "-m", "pip", "inspect")
+PLAIN_OUTPUT: dict[str, str | None] = {"FORCE_COLOR": None, "TTY_COMPATIBLE": None}
+
+
+def inspected(report: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The distributions (name: version) and the PEP 508 environment of `pip inspect`'s report."""
+    # The report's format is pip's documented one ("version": "1"); its
+    # environment is packaging.markers.default_environment() of that Python.
+    facts = json.loads(report)
+    installed = {
+        dist["metadata"]["name"]: dist["metadata"]["version"] for dist in facts["installed"]
+    }
+    return installed, facts["environment"]
 
 
 def install(
@@ -208,8 +251,10 @@ def install(
     """Install dependency groups (and ``also``) with the lock, then this project without deps.
 
     Every session that has an environment starts here (tests/test_lock.py
-    checks it): a Python the guide does not support stops it first, and
-    afterwards it fails if any installed package is not the lock's version.
+    checks it): a Python the guide does not support stops it first, then a
+    lock made before one of the groups changed (pip would only say
+    ResolutionImpossible), and afterwards it fails if any installed package
+    is not the lock's version.
     ``locked=False`` is for `nox -s lock` alone, which makes the lock.
     """
     if session.python not in SUPPORTED_PYTHONS:
@@ -223,6 +268,19 @@ def install(
             " (torch 2.13 and the pinned toolchain have wheels for these): install one"
             " and run nox with it, for example `python3.12 -m nox`"
         )
+    # None: nox skips installing (-R, --no-install), and the lock does not matter.
+    checked = locked and session.run_install("python", "-c", "", silent=True, log=False) is not None
+    if checked and not lock_path().is_file():
+        named = f" ({LOCK_VARIABLE} names it)" if os.environ.get(LOCK_VARIABLE) else ""
+        session.error(f"no lock at {lock_path()}{named}: make it with `python3 -m nox -s lock`")
+    if checked and (stale := stale_groups(lock_path(), groups)):
+        # Checked before pip runs: pip would only say ResolutionImpossible.
+        plural = "s" if len(stale) > 1 else ""
+        session.error(
+            f"{lock_path().name} was made before the dependency group{plural}"
+            f" {', '.join(stale)} of pyproject.toml changed: run `python3 -m nox -s lock`"
+            f" and commit {LOCK.name} with pyproject.toml (CONTRIBUTING.md)"
+        )
     requirements = [
         req for group in groups for req in nox.project.dependency_groups(PYPROJECT, group)
     ]
@@ -235,10 +293,10 @@ def install(
     if project:
         session.install(*lock, "--no-build-isolation", "--no-deps", "-e", ".")
     if locked:
-        report = session.run_install("python", "-c", _ENVIRONMENT_SCRIPT, silent=True)
+        # pip's own report of what is installed, on stdout alone (warnings go to the console).
+        report = session.run_install(*PIP_INSPECT, silent=True, stderr=None, env=PLAIN_OUTPUT)
         if report is not None:  # None: installing was skipped (-R, --no-install)
-            facts = json.loads(str(report).strip().splitlines()[-1])
-            wrong = unpinned(facts["installed"], facts["environment"], lock_path())
+            wrong = unpinned(*inspected(str(report)), lock_path())
             if wrong:
                 session.error(
                     f"installed, yet not as {lock_path().name} pins it: {'; '.join(wrong)}."
@@ -282,7 +340,8 @@ def docs(session: nox.Session) -> None:
     ]
     # Doctrees outside build/html: they are Sphinx's working files, not the site.
     english = ["--doctree-dir", str(BUILD / "doctrees" / "en"), str(ROOT / "docs"), str(HTML)]
-    session.run("sphinx-build", *strict, *english, *args, env=env)
+    if session.run("sphinx-build", *strict, *english, *args, env=env) is None:
+        return  # --install-only: nothing was built, so there is no edition to copy
     # Every translated edition, from the same pages, into a folder of the site
     # (docs/_ext/editions/language_switcher.py). It is built beside the site and then
     # copied in, because myst-nb keeps its notebooks next to the output folder.
@@ -317,14 +376,16 @@ def audit(session: nox.Session) -> None:
     """Audit build/html in headless Chromium, the Nu Html Checker and a link check."""
     # tools/site_audit does the work (its __init__ says what it checks).
     # Screenshots of every page go to build/audit/screenshots.
-    if not (HTML / "index.html").is_file():
-        session.error(f"no built site in {HTML}: run `python3 -m nox -s docs` first")
     install(session, "audit", project=False)
     audit_env = {"PYTHONPATH": str(ROOT / "tools")}
     # Chromium, Java, npm and a Chinese font are system packages, which a
     # session never installs: `.ci/run` does when run as root. This stops the
-    # session, naming the packages, when one is missing.
-    session.run("python", "-m", "site_audit.prerequisites", "--check", env=audit_env)
+    # session, naming the packages, when one is missing, or when there is no
+    # built site (`nox -s docs` first). A command, not a test in this file, so
+    # that --install-only, which runs none, prepares the environment without a site.
+    session.run(
+        "python", "-m", "site_audit.prerequisites", "--check", "--site", str(HTML), env=audit_env
+    )
     tools = BUILD / "audit" / "tools"  # the Nu Html Checker's jar, fetched once
     # First the audit itself, on a small site with a planted fault of every
     # kind it looks for (tests/browser): each must fail, naming the page.
@@ -467,7 +528,7 @@ LOCK_HEADER = """\
 # One file for every supported Python and platform, with one version of each
 # package wherever one fits them all; a marker after a pin says where it applies.
 #
-# The groups this was made from (tests/test_lock.py compares them):
+# The groups this was made from (install() in noxfile.py compares them):
 """
 
 
@@ -516,7 +577,7 @@ def lock(session: nox.Session) -> None:
     base = compiled.with_name("base.in")
     base.write_text("\n".join([*SEEDED, *BUILD_REQUIRES]) + "\n", encoding="utf-8")
     groups = sorted(PYPROJECT["dependency-groups"])
-    session.run(
+    resolved = session.run(
         "uv",
         "pip",
         "compile",
@@ -534,6 +595,8 @@ def lock(session: nox.Session) -> None:
         # uv reads PyPI only, whatever a uv.toml of this machine says.
         env={"UV_NO_CONFIG": "1"},
     )
+    if resolved is None:
+        return  # --install-only: uv did not run, and the copy above is no lock
     pins = compiled.read_text(encoding="utf-8").replace(
         f"-r {base}", "noxfile.py (SEEDED, BUILD_REQUIRES)"
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from noxfile_module import load_noxfile
+from noxfile_module import FakeSession, SessionError, load_noxfile, run_under_install_only
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -113,6 +113,39 @@ def test_without_a_supported_python_every_session_fails_naming_the_supported_one
     assert "Session repo_review aborted" in run.stderr
 
 
+# --- nox --install-only ----------------------------------------------------------
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in folder.rglob("*")
+        if path.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["audit", "bench", "docs", "lint", "lock", "repo_review", "serve", "tests", "translations"],
+)
+def test_every_session_only_installs_under_install_only(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str
+) -> None:
+    # --install-only makes session.run() return None without running: a
+    # session must then stop after installing, neither failing on what was
+    # not built (a site, a lock) nor writing over what is there.
+    site = tmp_path / "build" / "html"
+    (site / "zh_CN").mkdir(parents=True)
+    (site / "zh_CN" / "index.html").write_text("an earlier build", encoding="utf-8")
+    shutil.copy(NOXFILE.LOCK, tmp_path / "constraints.txt")  # the lock the session uses
+    before = files(tmp_path)
+    commands = run_under_install_only(NOXFILE, name, monkeypatch, tmp_path)
+    assert any(command.method == "install" for command in commands)
+    after = files(tmp_path)
+    assert {path: data for path, data in after.items() if not path.startswith("tmp/")} == before
+    assert not [command for command in commands if command.method == "notify"]
+
+
 # --- Which torch ------------------------------------------------------------------
 
 
@@ -133,6 +166,46 @@ def test_the_torch_index_variable_overrides_the_choice() -> None:
         "--extra-index-url",
         "https://example.org/whl",
     ]
+
+
+@pytest.mark.parametrize(
+    ("cpu_torch", "options"),
+    [
+        ("configured", []),
+        ("index", ["--extra-index-url", "https://download.pytorch.org/whl/cpu"]),
+    ],
+)
+def test_on_linux_the_sessions_ask_pip_where_the_cpu_build_is(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cpu_torch: str, options: list[str]
+) -> None:
+    monkeypatch.delenv(NOXFILE.TORCH_INDEX_VARIABLE, raising=False)
+    monkeypatch.setattr(NOXFILE.sys, "platform", "linux")
+    session = FakeSession(tmp_path, python=NOXFILE.PYTHON, cpu_torch=cpu_torch)
+    assert NOXFILE._torch_index(session) == options
+
+
+def test_a_cpu_index_that_cannot_be_reached_stops_the_session_naming_the_way_out(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Instead of minutes of retries, then PyPI's CUDA build (several GB).
+    monkeypatch.delenv(NOXFILE.TORCH_INDEX_VARIABLE, raising=False)
+    monkeypatch.setattr(NOXFILE.sys, "platform", "linux")
+    session = FakeSession(tmp_path, python=NOXFILE.PYTHON, cpu_torch=None)
+    with pytest.raises(SessionError) as error:
+        NOXFILE.install(session, "docs")
+    assert "nor at https://download.pytorch.org/whl/cpu (unreachable" in str(error.value)
+    assert "set AUTOGRAD_GUIDE_TORCH_INDEX" in str(error.value)
+    assert not [command for command in session.commands if command.method == "install"]
+    (reach,) = [c for c in session.commands if "--index-url" in c.args]
+    assert {"--retries", "0"} <= set(reach.args)
+
+
+def test_nothing_is_probed_when_nox_installs_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(NOXFILE.TORCH_INDEX_VARIABLE, raising=False)
+    session = FakeSession(tmp_path, python=NOXFILE.PYTHON, installing=False, cpu_torch=None)
+    assert NOXFILE._torch_index(session) == []
 
 
 def test_the_torch_of_the_sessions_is_the_one_the_pages_pin() -> None:

@@ -128,11 +128,22 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="exit 1, naming what to install, if anything is missing",
     )
+    parser.add_argument(
+        "--site",
+        type=Path,
+        help="with --check: also exit 1 if this folder holds no built site (no index.html)",
+    )
     args = parser.parse_args(argv)
     missing = missing_packages()
     if not args.check:
         print(" ".join(missing))
         return 0
+    if args.site is not None and not (args.site / "index.html").is_file():
+        print(
+            f"site_audit: no built site in {args.site}: run `python3 -m nox -s docs` first",
+            file=sys.stderr,
+        )
+        return 1
     if missing:
         what = f"Debian packages missing here ({', '.join(missing)})"
         print(f"site_audit: {_install_hint(what, missing)}", file=sys.stderr)
