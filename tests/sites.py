@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 EXT = Path(__file__).resolve().parents[1] / "docs" / "_ext"
 # The front matter that makes a MyST page a notebook myst-nb executes.
@@ -83,3 +84,13 @@ def figure_site(root: Path, extensions: Sequence[str], cells: str = "") -> Path:
         NOTEBOOK_HEADER + f"# Page\n\nProse.\n\n{cells or figure}", encoding="utf-8"
     )
     return source
+
+
+def write_chinese_catalog(source: Path, catalog: Any) -> None:
+    """Write ``catalog`` (babel's) as the Chinese catalog of ``figure_site``'s page."""
+    from babel.messages.pofile import write_po
+
+    folder = source / "locales" / "zh_CN" / "LC_MESSAGES"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "page.po").open("wb") as file:
+        write_po(file, catalog)

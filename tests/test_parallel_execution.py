@@ -379,28 +379,60 @@ def test_a_kernel_that_never_answers_fails_the_build_once(tmp_path: Path) -> Non
     assert runs(source, "silent") == []
 
 
+def kernel(root: Path, name: str, wait: float = 0) -> Path:
+    """A kernel specification ``name`` under ``root / 'jupyter'`` whose interpreter is a script.
+
+    The script runs this Python (so that it has ipykernel), after ``wait``
+    seconds, and records the arguments it is given in ``root / 'argv-<name>.txt'``.
+    Returns the script.
+    """
+    interpreter = root / f"{name}-python"
+    interpreter.write_text(
+        f'#!/bin/sh\necho "$@" > {shlex.quote(str(root / f"argv-{name}.txt"))}\n'
+        f"sleep {wait}\n"
+        f'exec {shlex.quote(sys.executable)} "$@"\n'
+    )
+    interpreter.chmod(0o755)
+    spec = root / "jupyter" / "kernels" / name
+    spec.mkdir(parents=True)
+    argv = [str(interpreter), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": name, "language": "python"}),
+        encoding="utf-8",
+    )
+    return interpreter
+
+
+def jupyter_path(root: Path) -> str:
+    """The lines of conf.py that make the kernels of ``kernel(root, ...)`` found."""
+    return f"import os\nos.environ['JUPYTER_PATH'] = {str(root / 'jupyter')!r}\n"
+
+
+# A cell that records the kernel's history database: nbclient asks an IPython
+# kernel ("python3") for none, and leaves other kernels' command alone.
+HISTORY = cell(
+    "with open(f'history-{PAGE}.txt', 'w') as f:\n"
+    "    print(get_ipython().history_manager.hist_file, file=f)"
+)
+
+
 def test_a_page_whose_kernel_is_another_interpreter_runs_in_a_new_kernel(
     tmp_path: Path,
 ) -> None:
     # The fork server is a copy of the build's own Python: a kernel
     # specification that names another interpreter gets a new process, as on
     # macOS and Windows, instead of a failure. Here "another interpreter" is a
-    # script that runs this one, so that it has ipykernel.
-    interpreter = tmp_path / "other-python"
-    interpreter.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
-    interpreter.chmod(0o755)
-    spec = tmp_path / "jupyter" / "kernels" / "other"
-    spec.mkdir(parents=True)
-    argv = [str(interpreter), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    (spec / "kernel.json").write_text(
-        json.dumps({"argv": argv, "display_name": "Other", "language": "python"}),
-        encoding="utf-8",
-    )
+    # script that runs this one.
+    interpreter = kernel(tmp_path, "other")
     source = make_site(
         tmp_path,
-        {"other": [COUNT, FORKED, cell("print(40 + 2)", "42")], "usual": [FORKED]},
+        {
+            "other": [COUNT, FORKED, HISTORY, cell("print(40 + 2)", "42")],
+            "usual": [FORKED, HISTORY],
+        },
         kernels={"other": "other"},
-        conf=f"import os\nos.environ['JUPYTER_PATH'] = {str(tmp_path / 'jupyter')!r}\n",
+        # The other kernel keeps its history where IPython would, here.
+        conf=jupyter_path(tmp_path) + f"os.environ['IPYTHONDIR'] = {str(tmp_path / 'ipython')!r}\n",
     )
     result = build(source)
     assert result.returncode == 0, result.stderr
@@ -412,6 +444,73 @@ def test_a_page_whose_kernel_is_another_interpreter_runs_in_a_new_kernel(
     assert (forked(source, "other"), forked(source, "usual")) == (False, True)
     assert len(runs(source, "other")) == 1
     assert "42" in (tmp_path / "html" / "other.html").read_text(encoding="utf-8")
+    # As nbclient starts kernels: no history database for an IPython kernel,
+    # and no argument of IPython's for a kernel that may not be one.
+    assert (source / "history-usual.txt").read_text(encoding="utf-8") == ":memory:\n"
+    assert "HistoryManager" not in (tmp_path / "argv-other.txt").read_text(encoding="utf-8")
+    assert (source / "history-other.txt").read_text(encoding="utf-8") != ":memory:\n"
+
+
+@pytest.mark.parametrize(("timeout", "seconds"), [(30, 30), (-1, None), (None, None), (0, None)])
+def test_a_timeout_of_minus_one_or_none_is_no_timeout_as_for_nbclient(
+    timeout: int | None, seconds: int | None
+) -> None:
+    from execution.parallel_execution import timeout_seconds
+
+    assert timeout_seconds(timeout) == seconds
+
+
+def test_a_page_without_a_timeout_waits_for_a_kernel_slow_to_start(tmp_path: Path) -> None:
+    # `execution_timeout: -1` is nbclient's "no timeout": nothing is bounded,
+    # not the kernel's start either (here two seconds).
+    kernel(tmp_path, "slow", wait=2)
+    source = make_site(
+        tmp_path,
+        {"page": [COUNT, cell("print(40 + 2)", "42")]},
+        timeout=-1,
+        kernels={"page": "slow"},
+        conf=jupyter_path(tmp_path),
+    )
+    result = build(source)
+    assert result.returncode == 0, result.stderr
+    assert "executing 1 page" in result.stdout
+    assert "Executing notebook" not in result.stdout
+    assert len(runs(source, "page")) == 1
+    assert "42" in (tmp_path / "html" / "page.html").read_text(encoding="utf-8")
+
+
+# Sphinx, with the execution cache failing to store the first notebook it is given.
+STORE_FAILS_ONCE = (
+    "import sys\n"
+    "from jupyter_cache.cache.main import JupyterCacheBase\n"
+    "store = JupyterCacheBase.cache_notebook_bundle\n"
+    "calls = []\n"
+    "def fails_once(self, *args, **kwargs):\n"
+    "    calls.append(1)\n"
+    "    if len(calls) == 1:\n"
+    "        raise OSError('No space left on device')\n"
+    "    return store(self, *args, **kwargs)\n"
+    "JupyterCacheBase.cache_notebook_bundle = fails_once\n"
+    "from sphinx.cmd.build import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+
+def test_outputs_the_cache_cannot_store_fail_the_build_naming_the_page(tmp_path: Path) -> None:
+    source = make_site(tmp_path, {"page": [COUNT, cell("print(40 + 2)", "42")]})
+    result = build(source, program=("-c", STORE_FAILS_ONCE))
+    assert result.returncode != 0
+    assert warnings(result.stderr) == [
+        (
+            f"{source / 'page.md'}: WARNING: the page ran, but the execution cache could not "
+            "store its outputs: OSError: No space left on device; myst-nb runs it again "
+            "[autograd_guide.execution]"
+        )
+    ], result.stderr
+    # myst-nb found nothing in the cache and ran the page itself, once.
+    assert "Executing notebook" in result.stdout
+    assert len(runs(source, "page")) == 2
+    assert "42" in (tmp_path / "html" / "page.html").read_text(encoding="utf-8")
 
 
 FORCE_NEW_KERNELS = (

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from execution.reread import PagesToReread
 
 
@@ -45,3 +47,17 @@ def test_notes_made_in_parallel_reads_are_merged_and_kept_apart_per_extension() 
     merge(None, env, {"b"}, read_elsewhere)
     assert pages.notes(env) == {"a": 1, "b": 2}
     assert other_pages.notes(env) == {}
+
+
+def test_two_extensions_keeping_pages_under_one_name_fail_as_they_are_set_up() -> None:
+    # The notes of both would be one dictionary: each would read the other's
+    # pages again, and forget them as it reads its own.
+    from sphinx.errors import ExtensionError
+
+    app = SimpleNamespace(connect=lambda *_: None)
+    PagesToReread[int]("shared").connect(app)
+    PagesToReread[int]("other").connect(app)
+    with pytest.raises(ExtensionError, match="'shared' is the name of two PagesToReread"):
+        PagesToReread[int]("shared").connect(app)
+    # Another build is another application: its extensions connect again.
+    PagesToReread[int]("shared").connect(SimpleNamespace(connect=lambda *_: None))

@@ -20,7 +20,6 @@ not change, so an incremental build cannot hide the failure.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -28,7 +27,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from checks.pins import cell_tags, output_difference
-from execution.cells import fence_lines
+from execution.cells import code_cell_nodes, fence_line
 from execution.reread import PagesToReread
 
 logger = logging.getLogger(__name__)
@@ -40,22 +39,6 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _PINNED_OUTPUTS = ("stream", "text_plain", "traceback")
 # The pages that had a broken cell, with how many: read again on the next build.
 _BROKEN: PagesToReread[int] = PagesToReread("broken_cells")
-
-
-def fence_line(cell: nodes.Element) -> int | None:
-    """Return the line of the cell's opening fence in the page's source.
-
-    myst-nb locates a cell a couple of lines below its fence; pytest's page
-    doctests name the fence line, so both reports point at the same line.
-    """
-    line = cell.line
-    if line is None or not cell.source:
-        return line
-    try:
-        text = Path(cell.source).read_text(encoding="utf-8")
-    except OSError:
-        return line
-    return max(fence_lines(text, before=line), default=line)
 
 
 def _cell_source(cell: nodes.Element) -> str:
@@ -132,9 +115,8 @@ def _check_cells(app: Sphinx, doctree: nodes.document) -> None:
     if app.config.nb_execution_mode == "off":
         # Nothing ran (the translation catalogs are extracted so): no output to compare.
         return
-    cells = doctree.findall(nodes.container)
     # Every cell is checked, so that each broken one is reported.
-    broken = sum(_check_cell(app, cell) for cell in cells if cell.get("nb_element") == "cell_code")
+    broken = sum(_check_cell(app, cell) for cell in code_cell_nodes(doctree))
     if broken:
         _BROKEN.notes(app.env)[app.env.docname] = broken
 

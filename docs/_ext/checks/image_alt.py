@@ -1,8 +1,15 @@
-"""Fail the build on an image without alt text, or with a figure's alt text left in English.
+"""Fail the build on an image without alt text, with alt text other than its drawing's, or left in English.
 
 A plot or graph drawn by a cell becomes an ``<img>``; without alt text a
 screen reader announces only a file name. myst-nb takes a cell's alt text
 from its ``mystnb: image: alt:`` option, Markdown images from ``![alt](...)``.
+
+Some drawings describe themselves: ``draw_graph`` puts its alt text into the
+``<desc>`` of the SVG's root. In the English edition the cell's alt option
+(folded to one line, as YAML's ``>-`` does) must be that description, word for
+word, so that a page copies the text the drawing computed from its tensors
+instead of asserting it a second time; otherwise the build fails naming the
+page, the cell and where the two texts first differ.
 
 In a translated edition, Sphinx replaces each image's alt text with its
 translation from the page's catalog, where ``editions.cell_image_alt`` puts
@@ -14,6 +21,7 @@ build cannot hide it.
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +30,9 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.i18n import docname_to_domain
 
-from checks.cell_checks import fence_line
-from editions.cell_image_alt import cell_alt
+from checks.figure_size import figure_file
+from editions.source_language import is_translated_edition
+from execution.cells import cell_alt, drawing_cell, fence_line
 from execution.reread import PagesToReread
 
 logger = logging.getLogger(__name__)
@@ -31,15 +40,9 @@ logger = logging.getLogger(__name__)
 # The pages with an image that failed, with how many: read again on the next build.
 _FAILED: PagesToReread[int] = PagesToReread("image_alt")
 
-
-def drawing_cell(image: nodes.Element) -> nodes.Element | None:
-    """The code cell that drew the image, if a cell did."""
-    node = image.parent
-    while node is not None:
-        if node.get("nb_element") == "cell_code":
-            return node
-        node = node.parent
-    return None
+_SVG_DESC = "{http://www.w3.org/2000/svg}desc"
+# How much of each text a report shows around their first difference.
+_BEFORE, _AFTER = 20, 30
 
 
 def _line(image: nodes.Element) -> int | None:
@@ -67,6 +70,46 @@ def catalog(app: Sphinx, docname: str) -> str:
         return str(path)
 
 
+def own_description(app: Sphinx, image: nodes.Element) -> str | None:
+    """The ``<desc>`` of the SVG the image shows, if the SVG's root has one.
+
+    myst-nb writes each output image to a file and points the image at it
+    (found as ``checks.figure_size`` finds it). An image of another format, an
+    address, or an SVG without a description of its own at the root gives
+    ``None``.
+    """
+    uri = str(image.get("uri", ""))
+    if not uri.lower().endswith(".svg") or "://" in uri or uri.startswith("data:"):
+        return None
+    path = figure_file(uri, Path(app.srcdir))
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return None
+    desc = root.find(_SVG_DESC)
+    return None if desc is None else desc.text or ""
+
+
+def folded(text: str) -> str:
+    """The text on one line, every run of white space one space, as YAML's ``>-`` folds it."""
+    return " ".join(text.split())
+
+
+def first_difference(one: str, other: str) -> tuple[int, str, str]:
+    """Where two texts first differ (counting from 1), and each text around that place."""
+    index = next(
+        (i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b),
+        min(len(one), len(other)),
+    )
+    start = max(0, index - _BEFORE)
+
+    def around(text: str) -> str:
+        end = index + _AFTER
+        return ("..." if start else "") + text[start:end] + ("..." if end < len(text) else "")
+
+    return index + 1, around(one), around(other)
+
+
 def _page(app: Sphinx, docname: str) -> str:
     path = Path(app.env.doc2path(docname))
     try:
@@ -77,7 +120,7 @@ def _page(app: Sphinx, docname: str) -> str:
 
 def _report_images(app: Sphinx, doctree: nodes.document) -> None:
     docname = app.env.docname
-    translated_edition = app.config.language not in {None, "", "en"}
+    translated_edition = is_translated_edition(app.config.language)
     key = getattr(app.config, "nb_cell_metadata_key", "mystnb")
     failed = 0
     for image in doctree.findall(nodes.image):
@@ -94,7 +137,24 @@ def _report_images(app: Sphinx, doctree: nodes.document) -> None:
             )
             continue
         cell = drawing_cell(image)
-        if translated_edition and cell is not None and image["alt"] == cell_alt(cell, key):
+        option = cell_alt(cell, key) if cell is not None else None
+        desc = None if translated_edition or option is None else own_description(app, image)
+        if option is not None and desc is not None and folded(option) != folded(desc):
+            failed += 1
+            position, alt_part, desc_part = first_difference(folded(option), folded(desc))
+            logger.warning(
+                "the alt option of this cell is not the description its drawing gives itself"
+                " (the <desc> of the SVG); they first differ at character %d: alt %r, desc %r;"
+                " paste the drawing's own .alt into the cell's alt option",
+                position,
+                alt_part,
+                desc_part,
+                location=(docname, _line(image)),
+                type="autograd_guide",
+                subtype="image_alt",
+            )
+            continue
+        if translated_edition and cell is not None and image["alt"] == option:
             failed += 1
             logger.warning(
                 "the alt text of the figure this cell draws is not translated into %s: %r;"

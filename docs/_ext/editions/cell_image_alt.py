@@ -12,92 +12,57 @@ What Sphinx cannot do is extract the message. The catalogs are extracted without
 running any cell (``nox -s translations``), so there is no image to extract it
 from; and even from executed outputs myst-nb gives the gettext builder only an
 output's ``text/plain`` form. This extension gives the gettext builder, and no
-other, one message node per code cell with the option, at the cell's line, so that
-the alt text arrives in the page's catalog like a paragraph.
+other, the image that the cell would draw: an empty SVG carrying the option's alt
+text, at the cell's line, from which Sphinx extracts the alt text as it does any
+image's.
 
 ``checks.image_alt`` fails a translated edition's build on a figure whose alt text
 is still the English one.
 
-Sphinx documents no API for adding a message, so two of its internals are used
-here, and only here: the protocol of its message nodes (``addnodes.translatable``,
-which its toctree nodes follow) and the order of its transforms (the message
-nodes must exist before ``UIDTransform`` gives each message its id, or the
-gettext builder drops them). ``tests/test_cell_image_alt.py`` fails when either
-changes.
+One thing beyond Sphinx's documented API is relied on: the order of its
+transforms. The images must exist before ``UIDTransform`` gives each message its
+id, or the gettext builder drops their messages. ``tests/test_cell_image_alt.py``
+fails if that changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from docutils import nodes
-from sphinx import addnodes
 from sphinx.application import Sphinx
-from sphinx.builders.gettext import I18nBuilder
 from sphinx.transforms import SphinxTransform
+from sphinx.versioning import UIDTransform
 
-from checks.cell_checks import fence_line
+from execution.cells import cell_alt, code_cell_nodes, fence_line
 
-
-def cell_alt(cell: nodes.Element, metadata_key: str = "mystnb") -> str | None:
-    """The alt text a code cell gives its images (``mystnb: image: alt:``), if any.
-
-    ``metadata_key`` is myst-nb's ``nb_cell_metadata_key``. The alt text is the
-    string myst-nb puts on the images, so it is also the message's id.
-    """
-    metadata = cell.get("cell_metadata")
-    options = metadata.get(metadata_key) if isinstance(metadata, dict) else None
-    image = options.get("image") if isinstance(options, dict) else None
-    alt = image.get("alt") if isinstance(image, dict) else None
-    return alt if isinstance(alt, str) and alt.strip() else None
-
-
-def code_cells(doctree: nodes.Node) -> list[nodes.Element]:
-    """The code cells of a page's doctree, as myst-nb marks them."""
-    return [
-        node for node in doctree.findall(nodes.container) if node.get("nb_element") == "cell_code"
-    ]
-
-
-# In lower case, as docutils and Sphinx name their nodes.
-class cell_image_alt(nodes.Invisible, nodes.Element, addnodes.translatable):
-    """The alt text of a cell's images, as a message for the gettext builder."""
-
-    def preserve_original_messages(self) -> None:
-        """Nothing to keep: ``alt`` holds the English text, and a translation goes beside it."""
-
-    def apply_translated_message(self, original_message: str, translated_message: str) -> None:
-        """Keep the translation beside the English text; Sphinx translates the images."""
-        self["translated_alt"] = translated_message
-
-    def extract_original_messages(self) -> Sequence[str]:
-        """The message: the English alt text."""
-        return [str(self["alt"])]
+# The image a cell would draw, as small as an SVG can be: the gettext builder
+# writes no page, and the message is its alt text.
+EMPTY_SVG = "data:image/svg+xml,%3Csvg/%3E"
 
 
 class AddCellImageAlt(SphinxTransform):
-    """Put a message node carrying the alt text into every code cell that has one."""
+    """Put an image carrying the alt text into every code cell that has one."""
 
-    # Before Sphinx's UIDTransform (880): the gettext builder takes only the
+    # Just before Sphinx's UIDTransform: the gettext builder takes only the
     # messages of nodes that transform gave an id.
-    default_priority = 870
+    default_priority = UIDTransform.default_priority - 10
 
     def apply(self, **kwargs: Any) -> None:
-        """Add the message nodes to the page being read."""
+        """Add the images to the page being read."""
         key = getattr(self.config, "nb_cell_metadata_key", "mystnb")
-        for cell in code_cells(self.document):
+        for cell in code_cell_nodes(self.document):
             alt = cell_alt(cell, key)
             if alt is None:
                 continue
-            message = cell_image_alt(alt=alt)
-            message.source, message.line = cell.source, fence_line(cell)
-            cell.append(message)
+            image = nodes.image(uri=EMPTY_SVG, alt=alt)
+            image.source, image.line = cell.source, fence_line(cell)
+            cell.append(image)
 
 
 def _register_for_gettext(app: Sphinx) -> None:
-    # Only the message builders need the nodes; no other builder ever sees one.
-    if isinstance(app.builder, I18nBuilder):
+    # Only the message catalogs need the images; no other builder ever sees one.
+    if app.builder.name == "gettext":
         app.add_transform(AddCellImageAlt)
 
 

@@ -38,6 +38,8 @@ from sphinx.config import Config
 from sphinx.locale import get_translation
 from sphinx.util import logging
 
+from editions.source_language import is_translated_edition
+
 logger = logging.getLogger(__name__)
 
 DOMAIN = "autograd_guide"
@@ -192,7 +194,11 @@ def _remember_page(
 
 
 def _finish(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html" or app.config.language == "en":
+    if (
+        exception is not None
+        or app.builder.format != "html"
+        or not is_translated_edition(app.config.language)
+    ):
         return
     replacements = [
         (markup, markup.split("=", 1)[0] + '="' + translate(msgid) + '"')

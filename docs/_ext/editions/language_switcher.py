@@ -18,13 +18,12 @@ from sphinx.config import Config
 from sphinx.errors import ConfigError
 
 from editions.interface_language import translate
-
-DEFAULT_LANGUAGE = "en"
+from editions.source_language import DEFAULT_LANGUAGE, is_translated_edition
 
 
 def edition_folder(language: str) -> str:
     """The folder of an edition, relative to the site's root ('' for the default language)."""
-    return "" if language == DEFAULT_LANGUAGE else f"{language}/"
+    return f"{language}/" if is_translated_edition(language) else ""
 
 
 def page_url(from_language: str, pagename: str, to_language: str, suffix: str = ".html") -> str:
@@ -42,7 +41,7 @@ def _adapt_to_edition(app: Sphinx, config: Config) -> None:
     if DEFAULT_LANGUAGE not in languages or config.language not in languages:
         msg = f"language {config.language!r} is not one of site_languages {sorted(languages)}"
         raise ConfigError(msg)
-    if config.language != DEFAULT_LANGUAGE:
+    if is_translated_edition(config.language):
         # This edition lives in a folder of the site, and so do its addresses.
         folder = edition_folder(config.language)
         config.html_baseurl = config.html_baseurl.rstrip("/") + "/" + folder
@@ -60,7 +59,7 @@ def _add_language_menu(
     current = app.config.language
     others = {code: name for code, name in app.config.site_languages.items() if code != current}
     base = app.config.html_baseurl.rstrip("/") + "/"
-    site_root = base.removesuffix(edition_folder(current)) if current != DEFAULT_LANGUAGE else base
+    site_root = base.removesuffix(edition_folder(current))
     alternates = [
         f'<link rel="alternate" hreflang="{_hreflang(code)}" '
         f'href="{html.escape(site_root + edition_folder(code) + pagename + ".html")}" />'

@@ -1,4 +1,4 @@
-"""The code cells of a MyST page, and the modules they import: one reading for every module.
+"""The code cells of a MyST page, in its text and in its doctree: one reading for every module.
 
 myst-nb runs a fenced block as a cell when its info string starts with
 ``{code-cell}``, the fence is made of backticks or tildes (not the colons of a
@@ -12,14 +12,24 @@ as well, uses myst-nb's reader itself.
 :func:`imported_modules` says which modules code cells import: the install
 cell of each downloadable notebook (``output/notebooks.py``) and the cache key
 of each page (``execution_cache.py``) both ask it.
+
+Once myst-nb has parsed a page, each cell is a node of the page's doctree:
+:func:`is_code_cell` tells one, :func:`drawing_cell` finds the cell an image
+came from, :func:`fence_line` the line to report it at, and :func:`cell_alt`
+the alt text its option gives the images. The checks (``checks/``) and the
+editions (``editions/``) ask these, and not each other.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
+from docutils import nodes
 from IPython.core.inputtransformer2 import TransformerManager
 
 # An opening fence: up to three spaces, three or more backticks or tildes, then
@@ -71,11 +81,6 @@ def _without_options(body: list[str]) -> list[str]:
     return body[start:]
 
 
-def fence_lines(text: str, *, before: int) -> list[int]:
-    """Return the lines of the code cells' opening fences, up to line ``before`` (counted from 1)."""
-    return [cell.line for cell in code_cells(text) if cell.line <= before]
-
-
 def _modules_in(source: str) -> list[str]:
     try:
         tree = ast.parse(_transformer.transform_cell(source))
@@ -105,3 +110,72 @@ def imported_modules(sources: list[str]) -> list[str]:
     for source in sources:
         found.update(dict.fromkeys(name.split(".")[0] for name in _modules_in(source)))
     return list(found)
+
+
+# --- In the doctree ----------------------------------------------------------
+
+
+def is_code_cell(node: nodes.Node) -> bool:
+    """Whether ``node`` is a code cell of a page's doctree, as myst-nb marks one."""
+    return isinstance(node, nodes.Element) and node.get("nb_element") == "cell_code"
+
+
+def code_cell_nodes(doctree: nodes.Node) -> list[nodes.Element]:
+    """The code cells of a page's doctree, in order."""
+    return [node for node in doctree.findall(nodes.Element) if is_code_cell(node)]
+
+
+def drawing_cell(image: nodes.Element) -> nodes.Element | None:
+    """The code cell that drew the image, if a cell did."""
+    node = image.parent
+    while node is not None:
+        if is_code_cell(node):
+            return node
+        node = node.parent
+    return None
+
+
+def fence_line(cell: nodes.Element) -> int | None:
+    """Return the line of the cell's opening fence in the page's source.
+
+    myst-nb locates a cell a couple of lines below its fence; pytest's page
+    doctests name the fence line, so both reports point at the same line.
+    """
+    line = cell.line
+    if line is None or not cell.source:
+        return line
+    return max((fence for fence in _fences(cell.source) if fence <= line), default=line)
+
+
+def _fences(source: str) -> tuple[int, ...]:
+    """The lines of the opening fences of the page ``source``, read once while it is unchanged."""
+    try:
+        stat = os.stat(source)
+    except OSError:
+        return ()
+    return _fences_in(source, stat.st_mtime_ns, stat.st_size)
+
+
+# Keyed on the page's time and size too, so that a page edited since is read
+# again; its cells and images are located one after another, so a few pages suffice.
+@functools.lru_cache(maxsize=8)
+def _fences_in(source: str, mtime_ns: int, size: int) -> tuple[int, ...]:
+    try:
+        text = Path(source).read_text(encoding="utf-8")
+    except OSError:
+        return ()
+    return tuple(cell.line for cell in code_cells(text))
+
+
+def cell_alt(cell: nodes.Element, metadata_key: str = "mystnb") -> str | None:
+    """The alt text a code cell gives its images (``mystnb: image: alt:``), if any.
+
+    ``metadata_key`` is myst-nb's ``nb_cell_metadata_key``. The alt text is the
+    string myst-nb puts on the images, so it is also the message's id in the
+    page's catalog (``editions/cell_image_alt.py``).
+    """
+    metadata = cell.get("cell_metadata")
+    options = metadata.get(metadata_key) if isinstance(metadata, dict) else None
+    image = options.get("image") if isinstance(options, dict) else None
+    alt = image.get("alt") if isinstance(image, dict) else None
+    return alt if isinstance(alt, str) and alt.strip() else None

@@ -49,6 +49,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 from execution import execution_cache, warm_kernels
+from execution.cells import code_cell_nodes
 from execution.reread import PagesToReread
 
 if TYPE_CHECKING:
@@ -61,9 +62,11 @@ FAILED = "autograd_guide_failed"
 # The pages whose execution failed when last read, with their outputs' cache
 # record: read, and so run, again on the next build.
 _FAILED: PagesToReread[int] = PagesToReread("failed_executions")
-# What nbclient adds to a Python kernel's command when it starts the kernel
+# What nbclient adds to an IPython kernel's command when it starts the kernel
 # itself (its ipython_hist_file): no history database written by any page.
-_KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
+# Only to an IPython kernel, as nbclient decides it (the kernel manager's
+# ``ipykernel``): another kernel may not know the option.
+_IPYTHON_KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
 
 
 @dataclass
@@ -82,7 +85,7 @@ class _Page:
 
     path: Path
     notebook: Any  # executed in place
-    timeout: int
+    timeout: int | None  # seconds, or None for no timeout (timeout_seconds)
     allow_errors: bool
 
 
@@ -112,6 +115,17 @@ def myst_configs(env: BuildEnvironment) -> tuple[MdParserConfig, Any]:
         )
         raise ExtensionError(msg)
     return markdown, notebook
+
+
+def timeout_seconds(timeout: int | None) -> int | None:
+    """The timeout that myst-nb's ``execution_timeout`` means: seconds, or None for none.
+
+    myst-nb hands its timeout to nbclient, which reads ``-1`` (its documented
+    "no timeout"), ``None`` or any number not above 0 as no timeout; the
+    kernel's start is bounded by the same timeout here, and jupyter-client's
+    ``wait_for_ready`` takes only None for none (-1 would give up at once).
+    """
+    return timeout if timeout is not None and timeout > 0 else None
 
 
 def _unexecuted(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> dict[str, _Page]:
@@ -165,13 +179,13 @@ def _unexecuted(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> dict
         pending[docname] = _Page(
             path,
             notebook,
-            execution.get("timeout", timeout),
+            timeout_seconds(execution.get("timeout", timeout)),
             execution.get("allow_errors", allow_errors),
         )
     return pending
 
 
-def _why_it_stopped(error: BaseException, timeout: int, outcome: Outcome) -> str:
+def _why_it_stopped(error: BaseException, timeout: int | None, outcome: Outcome) -> str:
     """Say in a sentence why a page's execution stopped before its end."""
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -179,9 +193,11 @@ def _why_it_stopped(error: BaseException, timeout: int, outcome: Outcome) -> str
     if isinstance(error, DeadKernelError):
         return f"the kernel died while running this cell: {ended}"
     if isinstance(error, CellTimeoutError):
+        # With no timeout, only a wait that nbclient bounds itself (iopub_timeout) ends so.
+        within = f"within the timeout of {timeout} s" if timeout is not None else "in time"
         return (
-            f"this cell did not finish within the timeout of {timeout} s: it runs too long, or "
-            "the kernel stopped answering (the timeout is nb_execution_timeout in conf.py, or "
+            f"this cell did not finish {within}: it runs too long, or the kernel stopped "
+            "answering (the timeout is nb_execution_timeout in conf.py, or "
             "`mystnb: execution_timeout` in the page's front matter)"
         )
     if outcome.cell is None:
@@ -257,12 +273,14 @@ async def _execute(
     )
     try:
         await manager.start_kernel(
-            cwd=str(page.path.parent.resolve()), extra_arguments=_KERNEL_ARGUMENTS
+            cwd=str(page.path.parent.resolve()),
+            extra_arguments=_IPYTHON_KERNEL_ARGUMENTS if manager.ipykernel else [],
         )
         client = manager.client()
         client.start_channels()
         try:
-            # A kernel that has not answered when a cell would have timed out has hung.
+            # A kernel that has not answered when a cell would have timed out has
+            # hung (None: it is waited for as long as it lives, as a cell is).
             await client.wait_for_ready(timeout=page.timeout)
             client.allow_stdin = False
             runner = NotebookClient(
@@ -363,17 +381,31 @@ def _store_when_done(app: Sphinx, docname: str, source: list[str]) -> None:
     # The database is written from Sphinx's thread only. A failed page's
     # outputs go in too, so that myst-nb shows what ran instead of running
     # the page a second time; they are dropped once the page is read.
-    record = get_cache(app.config.nb_execution_cache_path).cache_notebook_bundle(
-        CacheBundleIn(
-            page.notebook,
-            str(page.path),
-            data={"execution_seconds": outcome.seconds, FAILED: outcome.failure is not None},
-        ),
-        check_validity=False,
-        overwrite=True,
-    )
+    record = None
+    try:
+        record = get_cache(app.config.nb_execution_cache_path).cache_notebook_bundle(
+            CacheBundleIn(
+                page.notebook,
+                str(page.path),
+                data={"execution_seconds": outcome.seconds, FAILED: outcome.failure is not None},
+            ),
+            check_validity=False,
+            overwrite=True,
+        )
+    except Exception as error:  # noqa: BLE001 (any database or disk error, against the page)
+        # Sphinx would report it as its handler's error, naming no page.
+        logger.warning(
+            "the page ran, but the execution cache could not store its outputs: %s: %s; "
+            "myst-nb runs it again",
+            type(error).__name__,
+            error,
+            location=docname,
+            type="autograd_guide",
+            subtype="execution",
+        )
     if outcome.failure is not None:
-        _FAILED.notes(app.env)[docname] = record.pk
+        if record is not None:
+            _FAILED.notes(app.env)[docname] = record.pk
         logger.warning(
             "%s; %s",
             outcome.failure,
@@ -397,8 +429,8 @@ def _forget_failed_outputs(app: Sphinx, doctree: nodes.document) -> None:
         get_cache(app.config.nb_execution_cache_path).remove_cache(pk)
     # The failure was reported once, at the cell that was running; a pin
     # compared with a cell that never ran would only report it again.
-    for cell in doctree.findall(nodes.container):
-        if cell.get("nb_element") == "cell_code" and cell.get("exec_count") is None:
+    for cell in code_cell_nodes(doctree):
+        if cell.get("exec_count") is None:
             metadata: dict[str, Any] = dict(cell.get("cell_metadata", {}))
             metadata.pop("expected", None)
             cell["cell_metadata"] = metadata

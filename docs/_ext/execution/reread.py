@@ -15,8 +15,11 @@ from typing import Any, Generic, TypeVar
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
+from sphinx.errors import ExtensionError
 
 T = TypeVar("T")
+# The application's attribute that holds the names connected so far, one set per build.
+_NAMES = "autograd_guide_reread_names"
 
 
 class PagesToReread(Generic[T]):
@@ -24,10 +27,25 @@ class PagesToReread(Generic[T]):
 
     def __init__(self, name: str) -> None:
         """Keep the notes in the environment under ``name``, unique to the extension."""
+        self._name = name
         self._attribute = f"autograd_guide_reread_{name}"
 
     def connect(self, app: Sphinx) -> None:
-        """Register with Sphinx: the notes are read, forgotten and merged with the pages."""
+        """Register with Sphinx: the notes are read, forgotten and merged with the pages.
+
+        Raises:
+            ExtensionError: another extension of the build keeps its pages under the same
+                name: the two would share their notes, each reading and forgetting the
+                other's pages.
+        """
+        taken: set[str] = getattr(app, _NAMES, set())
+        if self._name in taken:
+            msg = (
+                f"{self._name!r} is the name of two PagesToReread in this build: "
+                "give each extension's a name of its own"
+            )
+            raise ExtensionError(msg)
+        setattr(app, _NAMES, taken | {self._name})
         app.connect("env-get-outdated", self._outdated)
         app.connect("env-purge-doc", self._purge)
         app.connect("env-merge-info", self._merge)
