@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
 import re
 from pathlib import Path
 
@@ -110,7 +112,6 @@ LESSONS = [
 ]
 # A figure's fact is asserted in one of the cells that follow it, before the next figure.
 FIGURE_ASSERTED_WITHIN = 3
-ASSERT = re.compile(r"^\s*assert\b", re.MULTILINE)
 
 
 def figure_alt(cell: str) -> str | None:
@@ -143,8 +144,44 @@ def test_every_lesson_draws_a_figure_and_asserts_what_it_shows(page: Path) -> No
     )
     for number, (i, end) in enumerate(zip(figures, [*figures[1:], len(cells)], strict=True), 1):
         following = cells[i + 1 : min(end, i + 1 + FIGURE_ASSERTED_WITHIN)]
-        assert any(ASSERT.search(code(cell)) for cell in following), (
+        drawn = figure_names(code(cells[i]))
+        assert any(drawn & asserted_names(code(cell)) for cell in following), (
             f"figure {number} ({figure_alt(cells[i])[:50]!r}...): none of the "
             f"{FIGURE_ASSERTED_WITHIN} code cells after it, before the next figure, asserts "
-            "what it shows"
+            "what it shows: an assert there must use a name the figure's cell drew from or "
+            f"made (one of {sorted(drawn)[:8]})"
         )
+
+
+# Names a figure's cell uses that say nothing about what it draws.
+NOT_FIGURE_NAMES = {"plt", "torch", "np", "math", "matplotlib", "F", "nn", *dir(builtins)}
+
+
+def figure_names(source: str) -> set[str]:
+    """The names a figure's cell draws from or makes: its data, its figure and axes."""
+    tree = ast.parse(source)
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)} - NOT_FIGURE_NAMES
+
+
+def asserted_names(source: str) -> set[str]:
+    """The names the ``assert`` statements of a cell check."""
+    return {
+        node.id
+        for statement in ast.walk(ast.parse(source))
+        if isinstance(statement, ast.Assert)
+        for node in ast.walk(statement)
+        if isinstance(node, ast.Name)
+    }
+
+
+def test_only_an_assert_on_what_the_figure_drew_counts() -> None:
+    figure = (
+        "xs = torch.linspace(0, 1, 5)\nfig, ax = plt.subplots()\nax.plot(xs, xs**2)\nplt.show()\n"
+    )
+    drawn = figure_names(figure)
+    assert drawn == {"xs", "fig", "ax"}
+    assert drawn & asserted_names("assert ax.get_yscale() == 'linear'")
+    assert drawn & asserted_names("assert bool((xs >= 0).all())")
+    # An assert that checks nothing the figure drew, or a name only in a comment, does not count.
+    assert not drawn & asserted_names("assert True\n# xs is fine")
+    assert not drawn & asserted_names("ys = xs\nassert len(ys) == 5")
