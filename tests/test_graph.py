@@ -88,15 +88,21 @@ def test_blog_graph_is_walked_from_the_mean_down_to_the_leaf():
     # Arrows point the way the gradient flows: from the output to the leaf.
     assert edges(drawing) == [("n0", "n1"), ("n1", "n2"), ("n2", "n3"), ("n3", "n4"), ("n4", "n5")]
     assert (drawing.node_count, drawing.edge_count) == (6, 5)
-    assert repr(drawing) == "<GraphDrawing: 6 nodes, 5 edges>"
+    assert repr(drawing) == "<GraphDrawing: 6 boxes, 5 arrows>"
 
 
-def test_blog_graph_alt_text_reads_from_output_to_leaf():
+def test_blog_graph_alt_text_counts_what_is_drawn_and_speaks_the_shapes():
     x, out = blog_graph()
-    assert draw_graph(out, names={"x": x, "out": out}).alt == (
-        "Autograd graph of out (), 6 nodes and 5 edges: backward runs from out through "
-        "MeanBackward0, MulBackward0, PowBackward0 and AddBackward0 to leaf x (2, 2)."
+    drawing = draw_graph(out, names={"x": x, "out": out})
+    assert drawing.alt == (
+        "Autograd graph of out, a scalar, drawn as 6 boxes and 5 arrows: backward runs from out "
+        "through MeanBackward0, MulBackward0, PowBackward0 and AddBackward0 to leaf x, "
+        "a 2 by 2 matrix."
     )
+    # Boxes and arrows as drawn: torch's 5 nodes and 4 edges, plus out's own box and arrow.
+    classes, torch_edges = torch_walk(out)
+    assert (sum(classes.values()) + 1, torch_edges + 1) == (6, 5)
+    assert (tuple(out.shape), tuple(x.shape)) == ((), (2, 2))
 
 
 def test_constants_in_the_blog_graph_get_no_edges():
@@ -162,9 +168,11 @@ def test_graph_with_two_leaves_names_both():
         "n5": "w\n(2,)",
     }
     assert edges(drawing) == [("n0", "n1"), ("n1", "n2"), ("n2", "n3"), ("n2", "n4"), ("n3", "n5")]
+    # The leaves hold commas of their own, so the listing gets one more before "and".
     assert drawing.alt == (
-        "Autograd graph of loss (), 6 nodes and 5 edges: backward runs from loss through "
-        "SigmoidBackward0, AddBackward0 and DotBackward0 to leaf b () and leaf w (2,)."
+        "Autograd graph of loss, a scalar, drawn as 6 boxes and 5 arrows: backward runs from "
+        "loss through SigmoidBackward0, AddBackward0 and DotBackward0 to leaf b, a scalar, "
+        "and leaf w, a vector of 2 entries."
     )
 
 
@@ -227,14 +235,47 @@ def test_unnamed_tensors_show_their_shape_and_the_alt_text_calls_them_output_and
     assert labels["n0"] == "()"
     assert labels["n5"] == "(2, 2)"
     assert drawing.alt == (
-        "Autograd graph of output (), 6 nodes and 5 edges: backward runs from output through "
-        "MeanBackward0, MulBackward0, PowBackward0 and AddBackward0 to leaf (2, 2)."
+        "Autograd graph of the output, a scalar, drawn as 6 boxes and 5 arrows: backward runs "
+        "from the output through MeanBackward0, MulBackward0, PowBackward0 and AddBackward0 to "
+        "the leaf, a 2 by 2 matrix."
     )
-    assert drawing.title == "Autograd graph of output ()"
+    assert drawing.title == "Autograd graph of the output"
     leaf = torch.ones(2, requires_grad=True)
     alone = draw_graph(leaf)
     assert alone.labels == {"n0": "(2,)"}
-    assert alone.alt == "Autograd graph of leaf (2,): a single leaf, nothing for backward to walk."
+    assert alone.alt == (
+        "Autograd graph of the leaf, a vector of 2 entries, drawn as a single box: "
+        "nothing for backward to walk."
+    )
+    assert alone.title == "Autograd graph of the leaf"
+
+
+def test_several_unnamed_leaves_are_counted_in_the_alt_text():
+    a = torch.ones(2, requires_grad=True)
+    b = torch.ones((), requires_grad=True)
+    c = torch.ones(3, requires_grad=True)
+    loss = a.sum() * b + c.sum()
+    with record_gradients(loss):
+        loss.backward()
+    drawing = draw_graph(loss, names={"b": b}, grads=True)
+    # Leaves in the order of the walk (c's sum is nearer the top than a's); functions of
+    # one class by their order in the listing.
+    assert drawing.alt.startswith(
+        "Autograd graph of the output, a scalar, drawn as 8 boxes and 7 arrows: backward runs "
+        "from the output through AddBackward0, MulBackward0, SumBackward0 and SumBackward0 to "
+        "leaf b, a scalar; unnamed leaf 1, a vector of 3 entries; and unnamed leaf 2, "
+        "a vector of 2 entries. "
+    )
+    assert drawing.alt.endswith(
+        "from AddBackward0 to the first SumBackward0, 1; "
+        "from MulBackward0 to the second SumBackward0, 1; "
+        f"from MulBackward0 to b, {spoken(b.grad)}; "
+        f"from the first SumBackward0 to unnamed leaf 1, {spoken(c.grad)}; "
+        f"from the second SumBackward0 to unnamed leaf 2, {spoken(a.grad)}. "
+        f"b.grad = {spoken(b.grad)}; the .grad of unnamed leaf 1 = {spoken(c.grad)}; "
+        f"the .grad of unnamed leaf 2 = {spoken(a.grad)}."
+    )
+    assert (a.grad.tolist(), b.grad.item(), c.grad.tolist()) == ([1, 1], 2, [1, 1, 1])
 
 
 def test_names_are_matched_by_identity_not_by_value():
@@ -268,10 +309,12 @@ def test_leaf_tensor_is_a_single_leaf_box():
     assert edges(drawing) == []
     assert "filled" in styles(drawing)["n0"]
     assert "bold" not in styles(drawing)["n0"]
-    assert repr(drawing) == "<GraphDrawing: 1 node, 0 edges>"
+    assert repr(drawing) == "<GraphDrawing: 1 box, 0 arrows>"
     assert drawing.alt == (
-        "Autograd graph of leaf x (2, 2): a single leaf, nothing for backward to walk."
+        "Autograd graph of leaf x, a 2 by 2 matrix, drawn as a single box: "
+        "nothing for backward to walk."
     )
+    assert drawing.title == "Autograd graph of leaf x"
 
 
 def test_names_with_quotes_and_backslashes_survive_into_the_svg():
@@ -340,6 +383,112 @@ def test_multi_edge_is_drawn_as_two_paths():
     ]
     assert len(paths) == 4
     assert len(set(paths)) == 4  # the two arrows between Mul and Add do not overlap
+
+
+def bezier_points(d, steps=20):
+    """Points along an SVG path made of one move and cubic Bezier segments, as Graphviz writes."""
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", d)]
+    points = list(zip(numbers[::2], numbers[1::2], strict=True))
+    start, rest = points[0], points[1:]
+    found = [start]
+    for i in range(0, len(rest) - 2, 3):
+        p0, (p1, p2, p3) = start, rest[i : i + 3]
+        for k in range(1, steps + 1):
+            t = k / steps
+            found.append(
+                tuple(
+                    (1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * b + 3 * (1 - t) * t**2 * c + t**3 * e
+                    for a, b, c, e in zip(p0, p1, p2, p3, strict=True)
+                )
+            )
+        start = p3
+    return found
+
+
+def edge_geometry(drawing):
+    """For each arrow of the SVG: its path's points and its label's box (left, right, top, bottom).
+
+    The label's width is measured with DejaVu Sans' advance widths (Graphviz lays out with
+    that font), its height taken as one em above the baseline.
+    """
+    found = []
+    for group in ET.fromstring(drawing.svg).iter(f"{SVG}g"):
+        if group.get("class") != "edge":
+            continue
+        points = bezier_points(group.find(f"{SVG}path").get("d"))
+        boxes = []
+        for text in group.iter(f"{SVG}text"):
+            x, y, size = (float(text.get(a)) for a in ("x", "y", "font-size"))
+            # The ink: without the spaces that pad a label on either side.
+            ink = text.text.strip()
+            width = sum(EM.get(c, 0.7) for c in ink) * size
+            pad = (len(text.text) - len(text.text.lstrip())) * EM[" "] * size
+            # Centred on x, or starting there (the rows of a matrix, aligned left).
+            left = {"middle": x - width / 2, "start": x + pad}[text.get("text-anchor")]
+            boxes.append((left, left + width, y - size, y + 0.2 * size))
+        found.append((points, boxes))
+    return found
+
+
+# Advance widths of DejaVu Sans in em (its units per em are 2048): digits 1303, space, comma
+# and full stop 651, brackets 799, hyphen 739; 0.7 em for anything else.
+EM = {**dict.fromkeys("0123456789", 1303 / 2048), **dict.fromkeys(" ,.", 651 / 2048)}
+EM.update({"[": 799 / 2048, "]": 799 / 2048, "-": 739 / 2048})
+
+
+def beside(points, box):
+    """The points of a path level with a label's box."""
+    return [x for x, y in points if box[2] <= y <= box[3]]
+
+
+def square_of_sum(y):
+    """The graph of "compute gradients": y * y * 3, averaged, with y computed once."""
+    return (y * y * 3).mean()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda x: (x * x).sum(), id="x*x to a leaf"),
+        pytest.param(lambda x: square_of_sum(x + 2), id="y*y*3, matrix labels"),
+        pytest.param(lambda x: torch.addcmul(*[x * 1] * 3).sum(), id="three arrows"),
+    ],
+)
+def test_labels_of_parallel_arrows_keep_clear_of_every_arrow(make):
+    x = torch.tensor([[1.2, -0.4], [1.6, 0.5]], requires_grad=True)
+    out = make(x)
+    with record_gradients(out):
+        out.backward()
+    drawing = draw_graph(out, names={"x": x, "out": out}, grads=True)
+    geometry = edge_geometry(drawing)
+    labelled = [(points, box) for points, boxes in geometry for box in boxes]
+    assert len(labelled) >= len(drawing.arrows)
+    for points, box in labelled:
+        # Each label sits to the right of its own arrow...
+        assert all(x < box[0] for x in beside(points, box)), box
+        # ...and every other arrow keeps half an em away from it, either side (Graphviz's
+        # bundle of parallel arrows, which ignored the labels, left the left label 4 pt from
+        # the right arrow: touching it, to the eye).
+        clearance = 0.5 * 11
+        for other, _ in geometry:
+            if other is not points:
+                assert all(
+                    x < box[0] - clearance or x > box[1] + clearance for x in beside(other, box)
+                ), box
+
+
+def test_parallel_arrows_with_labels_leave_from_the_corners_and_without_from_the_middle():
+    x = torch.ones(2, requires_grad=True)
+    y = x + 2
+    out = (y * y).sum()
+    plain = draw_graph(out, names={"x": x, "out": out}).dot
+    assert plain.count("  n2 -> n3;") == 2  # bare arrows: Graphviz's own bundle, unchanged
+    with record_gradients(out):
+        out.backward()
+    dot = draw_graph(out, names={"x": x, "out": out}, grads=True).dot
+    assert '  n2:sw -> n3 [label=" [3, 3] "];' in dot
+    assert '  n2:se -> n3 [label=" [3, 3] "];' in dot
+    assert '  n1 -> n2 [label=" [1, 1] "];' in dot  # a single arrow keeps no port
 
 
 def test_svg_is_rendered_once_and_shown_by_jupyter():
@@ -496,6 +645,40 @@ def numbers(text):
     return torch.tensor([float(n) for n in NUMBER.findall(text)])
 
 
+def spoken(tensor):
+    """A tensor's value as the alt text must say it, written here apart from graph.py.
+
+    Its number (4 significant digits) for a scalar; "c in every entry" when all
+    entries read the same; a vector in brackets; a matrix row by row; the shape
+    in words when the drawing shows only the shape (more than 6 entries).
+    """
+    t = tensor.detach()
+    if t.numel() > 6:
+        if t.dim() == 1:
+            return f"a vector of {t.numel()} entries"
+        sizes = " by ".join(str(n) for n in t.shape)
+        return f"a {sizes} matrix" if t.dim() == 2 else f"a {sizes} tensor"
+    if t.dim() == 0:
+        return f"{t.item():.4g}"
+    entries = [f"{v:.4g}" for v in t.flatten().tolist()]
+    if len(entries) > 1 and len(set(entries)) == 1:
+        return f"{entries[0]} in every entry"
+    if t.dim() > 2:  # nested brackets, on one line
+
+        def nested(value):
+            if isinstance(value, list):
+                return "[" + ", ".join(nested(item) for item in value) + "]"
+            return f"{value:.4g}"
+
+        return nested(t.tolist())
+    if t.dim() == 1:
+        return "[" + ", ".join(entries) + "]"
+    rows = ["[" + ", ".join(f"{v:.4g}" for v in row) + "]" for row in t.tolist()]
+    if len(rows) == 1:
+        return "row " + rows[0]
+    return "rows " + ", ".join(rows[:-1]) + " and " + rows[-1]
+
+
 def shown_close(text, tensor):
     """Whether the numbers in ``text`` are ``tensor``'s entries to 4 significant digits.
 
@@ -607,6 +790,22 @@ def test_saved_lines_of_the_blog_graph():
     check_saved_against_torch(drawing, out)
 
 
+def test_saved_values_are_spoken_and_nodes_of_one_class_told_apart_by_order():
+    x = torch.ones(2, 2, requires_grad=True)
+    y = x + 2
+    out = (y * y * 3).mean()
+    drawing = draw_graph(out, names={"x": x, "out": out}, saved=True)
+    times_three = out.grad_fn.next_functions[0][0]
+    square = times_three.next_functions[0][0]
+    assert square._saved_self is square._saved_other  # both factors are y itself
+    assert drawing.alt.endswith(
+        f"Saved for backward: MeanBackward0 self_sym_numel = {y.numel()}, self_sym_sizes = (2, 2); "
+        f"the first MulBackward0 other = {spoken(times_three._saved_other)}; "
+        f"the second MulBackward0 other = {spoken(y)}, self = {spoken(y)}; AddBackward0 alpha = 1."
+    )
+    assert spoken(y) == "3 in every entry"
+
+
 def test_saved_false_and_grads_false_draw_exactly_what_draw_graph_drew_before():
     x, out = blog_graph()
     plain = draw_graph(out, names={"x": x, "out": out})
@@ -649,7 +848,11 @@ def test_saved_matrix_puts_one_row_on_each_line():
     x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     drawing = draw_graph(x.sin(), names={"x": x}, saved=True)
     assert drawing.labels["n1"] == "SinBackward0\nself: (2, 2)\n  [[1, 2],\n   [3, 4]]"
-    assert "[[1, 2], [3, 4]]" in drawing.alt
+    # Read aloud, nested brackets say nothing: the alt text names the rows.
+    first, second = (", ".join(f"{v:.4g}" for v in row) for row in x.tolist())
+    assert drawing.alt.endswith(
+        f"Saved for backward: SinBackward0 self = rows [{first}] and [{second}]."
+    )
 
 
 def test_saved_tensors_read_freed_after_backward_and_their_boxes_are_dashed():
@@ -670,8 +873,13 @@ def test_saved_tensors_read_freed_after_backward_and_their_boxes_are_dashed():
     assert 'n2 [label="MulBackward0\\nother: ∅\\lself: ∅\\l", style="rounded,dashed"];' in after.dot
     assert "dashed" not in before.dot
     assert after.alt.endswith(
-        "Saved for backward: SumBackward0 self_sym_sizes (2,); "
-        "MulBackward0 other freed and self freed; ExpBackward0 result freed."
+        "Saved for backward: SumBackward0 self_sym_sizes = (2,); "
+        "MulBackward0 other freed, self freed; ExpBackward0 result freed."
+    )
+    assert before.alt.endswith(
+        f"Saved for backward: SumBackward0 self_sym_sizes = {tuple(x.shape)}; "
+        f"MulBackward0 other = {spoken(x)}, self = {spoken(x.exp())}; "
+        f"ExpBackward0 result = {spoken(x.exp())}."
     )
 
 
@@ -702,9 +910,9 @@ def test_in_place_change_after_saving_is_shown_with_torchs_versions():
     assert saved_lines(drawing, "n3") == {"result": expected}
     assert 'color="#a4262c", penwidth=2' in drawing.dot
     assert drawing.dot.count("penwidth=2") == 2  # Mul and Exp, not Sum
-    said = f"modified in place (version {saved_at} → {now})"
-    assert f"MulBackward0 other (2,) [1, 2] and self {said}; ExpBackward0 result {said}." in (
-        drawing.alt
+    said = f"modified in place from version {saved_at} to {now}"
+    assert drawing.alt.endswith(
+        f"MulBackward0 other = {spoken(a)}, self {said}; ExpBackward0 result {said}."
     )
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         loss.backward()
@@ -719,7 +927,7 @@ def test_two_in_place_changes_give_the_later_version():
     assert y._version == 2
     drawing = draw_graph(z, saved=True)
     assert saved_lines(drawing, "n1") == {"self": "_version 0 → 2"}
-    assert "SinBackward0 self modified in place (version 0 → 2);" in drawing.alt
+    assert "SinBackward0 self modified in place from version 0 to 2;" in drawing.alt
 
 
 def test_custom_function_lists_its_saved_tensors():
@@ -742,6 +950,7 @@ def test_custom_function_lists_its_saved_tensors():
     after = draw_graph(y, saved=True)
     assert after.labels["n1"] == "CubeBackward\nsaved_tensors: ∅"
     assert after.alt.endswith("Saved for backward: CubeBackward saved_tensors freed.")
+    assert drawing.alt.endswith(f"Saved for backward: CubeBackward saved_tensors[0] = {spoken(x)}.")
 
 
 def test_a_graph_that_saved_nothing_says_so():
@@ -761,6 +970,69 @@ def test_saved_leaves_tensors_and_graph_untouched():
     out.backward()
     assert [x._version] == versions
     assert torch.allclose(x.grad, torch.exp(x.detach()) * (x.detach() + 1))
+
+
+def test_saved_values_are_read_as_backward_reads_them_through_unpack_hooks():
+    # draw_graph's docstring says so: reading a saved tensor runs the unpack hook of
+    # torch.autograd.graph.saved_tensors_hooks, and the drawing shows what it returns.
+    unpacked = []
+
+    def pack(t):
+        return t
+
+    def unpack(t):
+        unpacked.append(t)
+        return t * 10
+
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+        out = (x.exp() * x).sum()
+    drawing = draw_graph(out, names={"x": x}, saved=True)
+    # Mul's other and self, Exp's result: one unpack each.
+    assert len(unpacked) == 3
+    assert saved_lines(drawing, "n2") == {"other": "(2,) [10, 20]", "self": "(2,) [27.18, 73.89]"}
+    mul = out.grad_fn.next_functions[0][0]
+    assert shown_close(saved_lines(drawing, "n2")["self"], mul._saved_self)  # unpacks, too
+    assert "unpack hook" in draw_graph.__doc__
+
+
+def test_sparse_saved_tensors_and_gradients_are_shown_by_shape():
+    a = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    s = torch.eye(2).to_sparse().requires_grad_()
+    out = torch.sparse.mm(s, a)
+    drawing = draw_graph(out, names={"s": s, "a": a}, saved=True)
+    saved = saved_lines(drawing, "n1")
+    assert out.grad_fn._saved_mat1.layout == torch.sparse_coo  # four entries, yet no values
+    assert saved["mat1"] == "(2, 2)"
+    assert saved["mat2"] == "(2, 3) [[1, 2, 3], [4, 5, 6]]"  # strided: its values
+    assert "mat1 = a 2 by 2 matrix, mat2 = rows [1, 2, 3] and [4, 5, 6]," in drawing.alt
+    with record_gradients(out):
+        out.sum().backward()
+    assert s.grad.layout == torch.sparse_coo
+    after = draw_graph(out, names={"s": s, "a": a}, grads=True)
+    assert after.labels["n2"] == "s\n(2, 2)\n.grad: (2, 2)"
+    assert "s.grad = a 2 by 2 matrix" in after.alt
+
+
+def test_custom_function_nodes_are_told_by_the_public_function_ctx():
+    class Twice(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, t):
+            ctx.save_for_backward(t)
+            return 2 * t
+
+        @staticmethod
+        def backward(ctx, grad):
+            return 2 * grad
+
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = Twice.apply(x)
+    function_ctx = torch.autograd.function.FunctionCtx
+    assert isinstance(y.grad_fn, function_ctx)
+    assert not isinstance((x * 2).grad_fn, function_ctx)
+    assert not isinstance(torch.autograd.graph.get_gradient_edge(x).node, function_ctx)
+    assert draw_graph(y, saved=True).labels["n1"] == "TwiceBackward\nsaved_tensors[0]: (2,) [1, 2]"
+    assert draw_graph(x * 2, saved=True).labels["n1"] == "MulBackward0\nother: () 2"
 
 
 # --- grads=True: the gradients that flowed ---------------------------------------------
@@ -811,9 +1083,16 @@ def test_diamond_arrows_carry_each_vjp_and_the_joint_node_receives_their_sum():
     assert not re.search(r"^  label=", drawing.dot, re.MULTILINE)
     assert not any("backward()" in text for text in texts_of(drawing))
     assert torch.allclose(x.grad, to_x)
+    # The alt text says what each arrow carries, with torch's numbers, and what x.grad holds.
     assert drawing.alt.endswith(
-        f"Gradients of 1 recorded backward pass: leaf x () has grad {x.grad.item():.4g}."
+        "Gradients along the arrows: from out to AddBackward0, 1; "
+        f"from AddBackward0 to ExpBackward0, {spoken(d_e)}; "
+        f"from AddBackward0 to SinBackward0, {spoken(d_s)}; "
+        f"from ExpBackward0 to MulBackward0, {spoken(via_exp)}; "
+        f"from SinBackward0 to MulBackward0, {spoken(via_sin)}; "
+        f"from MulBackward0 to x, {spoken(to_x)}. x.grad = {spoken(x.grad)}."
     )
+    assert "recorded backward pass" not in drawing.alt
 
 
 def test_svg_shows_the_text_of_each_arrow():
@@ -845,6 +1124,119 @@ def test_y_times_y_sends_half_of_the_product_rule_along_each_arrow():
     assert shown_close(both[0], y.detach())
     assert torch.equal(x.grad, 2 * y.detach())
     assert drawing.labels["n4"] == "x\n(2,)\n.grad: [6, 8]"
+
+
+def test_alt_text_says_what_each_arrow_of_y_times_y_times_3_carries():
+    # The graph of "compute gradients": out = mean(3 * y * y) with y = x + 2.
+    x = torch.ones(2, 2, requires_grad=True)
+    y = x + 2
+    square = y * y
+    z = square * 3
+    out = z.mean()
+    with record_gradients(out):
+        out.backward(retain_graph=True)
+    drawing = draw_graph(out, names={"x": x, "out": out}, grads=True)
+    g_z, g_square, g_y = torch.autograd.grad(out, (z, square, y))
+    per_factor = g_square * y.detach()  # each factor of y * y receives the other factor
+    assert torch.equal(per_factor + per_factor, g_y)
+    assert torch.equal(g_y, x.grad)
+    assert drawing.alt == (
+        "Autograd graph of out, a scalar, drawn as 6 boxes and 6 arrows: backward runs from out "
+        "through MeanBackward0, MulBackward0, MulBackward0 and AddBackward0 to leaf x, "
+        "a 2 by 2 matrix. Gradients along the arrows: from out to MeanBackward0, 1; "
+        f"from MeanBackward0 to the first MulBackward0, {spoken(g_z)}; "
+        f"from the first MulBackward0 to the second MulBackward0, {spoken(g_square)}; "
+        f"two arrows from the second MulBackward0 to AddBackward0, each {spoken(per_factor)}; "
+        f"from AddBackward0 to x, {spoken(g_y)}. x.grad = {spoken(x.grad)}."
+    )
+    # The numbers, as a reader hears them.
+    assert [spoken(t) for t in (g_z, g_square, per_factor, x.grad)] == [
+        "0.25 in every entry",
+        "0.75 in every entry",
+        "2.25 in every entry",
+        "4.5 in every entry",
+    ]
+
+
+def test_alt_text_tells_two_arrows_to_a_leaf_from_one_when_a_factor_is_detached():
+    x = torch.tensor([1.2, -0.4, 1.6], requires_grad=True)
+    tracked = (x * x).sum()
+    with record_gradients(tracked):
+        tracked.backward()
+    both = draw_graph(tracked, names={"x": x, "loss": tracked}, grads=True)
+    assert both.alt.endswith(
+        f"two arrows from MulBackward0 to x, each {spoken(x)}. x.grad = {spoken(2 * x)}."
+    )
+    x.grad = None
+    cut = (x * x.detach()).sum()
+    with record_gradients(cut):
+        cut.backward()
+    one = draw_graph(cut, names={"x": x, "loss": cut}, grads=True)
+    assert one.alt.startswith(
+        "Autograd graph of loss, a scalar, drawn as 4 boxes and 3 arrows: backward runs from loss "
+        "through SumBackward0 and MulBackward0 to leaf x, a vector of 3 entries."
+    )
+    assert one.alt.endswith(f"; from MulBackward0 to x, {spoken(x)}. x.grad = {spoken(x)}.")
+    assert torch.equal(x.grad, x.detach())
+
+
+@pytest.mark.parametrize(
+    ("shape", "words"),
+    [
+        ((), "a scalar"),
+        ((1,), "a vector of 1 entry"),
+        ((3,), "a vector of 3 entries"),
+        ((2, 2), "a 2 by 2 matrix"),
+        ((1, 3), "a 1 by 3 matrix"),
+        ((2, 3, 4), "a 2 by 3 by 4 tensor"),
+    ],
+)
+def test_shapes_are_spoken_in_words(shape, words):
+    leaf = torch.zeros(shape, requires_grad=True)
+    out = leaf.sum()
+    drawing = draw_graph(out, names={"w": leaf, "out": out})
+    assert drawing.alt.startswith("Autograd graph of out, a scalar, drawn as 3 boxes and 2 arrows")
+    assert drawing.alt.endswith(f" to leaf w, {words}.")
+    assert f"{tuple(leaf.shape)}" not in drawing.alt
+
+
+@pytest.mark.parametrize(
+    ("values", "words"),
+    [
+        pytest.param([[1.0, 2.0, 3.0]], "row [1, 2, 3]", id="one-row"),
+        pytest.param([[1.0], [2.0], [3.0]], "rows [1], [2] and [3]", id="column"),
+        pytest.param([[[1.0, 2.0]], [[3.0, 4.0]]], "[[[1, 2]], [[3, 4]]]", id="3-d"),
+        pytest.param([[0.5, 0.5], [0.5, 0.5]], "0.5 in every entry", id="constant"),
+        pytest.param([7.0], "[7]", id="one-entry"),
+        pytest.param([1.0] * 7, "a vector of 7 entries", id="large"),
+    ],
+)
+def test_values_are_spoken_the_same_way_saved_and_as_gradients(values, words):
+    t = torch.tensor(values, requires_grad=True)
+    out = (t * 1.0).sin().sum()
+    saved = draw_graph(out, names={"t": t, "out": out}, saved=True)
+    assert f"SinBackward0 self = {words};" in saved.alt
+    with record_gradients(out):
+        out.backward()
+    grads = draw_graph(out, names={"t": t, "out": out}, grads=True)
+    assert grads.alt.endswith(f"t.grad = {spoken(t.grad)}.")
+    assert f"from MulBackward0 to t, {spoken(t.grad)}." in grads.alt
+
+
+def test_a_drawing_of_more_than_eight_arrows_lists_no_arrow_but_every_leaf():
+    x = torch.tensor([0.5, -1.0], requires_grad=True)
+    y = two_layer(x)
+    with record_gradients(y):
+        y.backward()
+    drawing = draw_graph(y, names={"x": x}, grads=True)
+    assert len(drawing.arrows) > 8
+    assert f"The {len(drawing.arrows)} arrows carry the gradients that flowed along them." in (
+        drawing.alt
+    )
+    assert "from " not in drawing.alt.split(" arrows carry the gradients", 1)[1]
+    assert drawing.alt.endswith(f"x.grad = {spoken(x.grad)}.")
+    assert drawing.alt.count(".grad") == 3  # x and the two unnamed weights
+    assert ". The .grad of unnamed leaf 1 = " in drawing.alt
 
 
 @pytest.mark.parametrize("f", [two_layer, diamond, samples.SMOOTH_FUNCTIONS[0]])
@@ -915,9 +1307,15 @@ def test_several_passes_are_summed_like_grad_and_the_drawing_says_how_many():
     # The caption, in code and numbers: the arrows are the sum of 3 backward() calls.
     assert f'label="Σ backward() {TIMES} 3";' in drawing.dot
     assert f"Σ backward() {TIMES} 3" in texts_of(drawing)
-    assert "Gradients summed over 3 recorded backward passes: leaf x (2,) has grad [6, 12]." in (
-        drawing.alt
+    (per_factor,) = record.grad_inputs(y.grad_fn.next_functions[0][0])[:1]
+    assert drawing.alt.endswith(
+        "Gradients along the arrows, summed over 3 backward passes: "
+        f"from the output to SumBackward0, {record.passes}; "
+        f"from SumBackward0 to MulBackward0, {record.passes} in every entry; "
+        f"two arrows from MulBackward0 to x, each {spoken(per_factor)}. "
+        f"x.grad = {spoken(x.grad)}."
     )
+    assert torch.equal(per_factor, 3 * x.detach())
 
 
 def texts_of(drawing):
@@ -932,8 +1330,7 @@ def test_without_a_record_the_caption_counts_zero_backward_passes():
     assert drawing.labels["n3"] == "x\n(2,)\n.grad: None"
     assert f"backward() {TIMES} 0" in texts_of(drawing)
     assert drawing.alt.endswith(
-        "No backward pass was recorded for this graph, so the arrows carry no gradients; "
-        "leaf x (2,) has grad None."
+        "No backward pass was recorded, so the arrows carry no gradients. x.grad = None."
     )
     # After an unrecorded backward the leaves show .grad, still without guessing the rest.
     y.backward()
@@ -941,6 +1338,10 @@ def test_without_a_record_the_caption_counts_zero_backward_passes():
     assert after.labels["n3"] == "x\n(2,)\n.grad: [3, 3]"
     assert [text for _, _, text in after.arrows] == ["", "", ""]
     assert f"backward() {TIMES} 0" in texts_of(after)
+    assert after.alt.endswith(
+        f"No backward pass was recorded, so the arrows carry no gradients. x.grad = {spoken(x.grad)}."
+    )
+    assert spoken(x.grad) == "3 in every entry"
 
 
 def test_a_record_made_but_not_run_through_counts_zero_backward_passes():
@@ -961,7 +1362,10 @@ def test_large_gradients_are_shown_by_shape():
     drawing = draw_graph(z, names={"w": w}, grads=True)
     assert drawing.arrows == (("n0", "n1", "1"), ("n1", "n2", "(3, 4)"), ("n2", "n3", "(3, 4)"))
     assert drawing.labels["n3"] == "w\n(3, 4)\n.grad: (3, 4)"
-    assert drawing.alt.endswith("leaf w (3, 4) has grad (3, 4).")
+    # More than 6 entries: the drawing shows the shape, and the alt text says it.
+    assert drawing.alt.endswith(
+        "from MulBackward0 to w, a 3 by 4 matrix. w.grad = a 3 by 4 matrix."
+    )
 
 
 def test_matrix_gradients_put_one_row_on_each_line():
@@ -975,15 +1379,22 @@ def test_matrix_gradients_put_one_row_on_each_line():
     assert 'n2 -> n3 [label=" [[3, 3], \\l  [3, 3]] \\l"];' in drawing.dot
 
 
-def test_gradients_of_a_leaf_tensor_drawn_on_its_own():
+def test_a_leaf_drawn_on_its_own_never_borrows_the_record_of_a_graph_that_uses_it():
     x = torch.tensor([1.0, 2.0], requires_grad=True)
-    with record_gradients(x) as record:
-        (x * 5).sum().backward()
+    out = (x * 5).sum()
+    with record_gradients(out):
+        out.backward()
+    # A leaf has no graph of its own to record; out's record is out's.
     drawing = draw_graph(x, names={"x": x}, grads=True)
-    assert record.passes == 1
     assert drawing.labels == {"n0": "x\n(2,)\n.grad: [5, 5]"}
-    assert drawing.alt.endswith(
-        "Gradients of 1 recorded backward pass: leaf x (2,) has grad [5, 5]."
+    assert f"backward() {TIMES} 0" in texts_of(drawing)
+    assert drawing.alt == (
+        "Autograd graph of leaf x, a vector of 2 entries, drawn as a single box: "
+        f"nothing for backward to walk. No backward pass was recorded. x.grad = {spoken(x.grad)}."
+    )
+    fresh = torch.ones(2, requires_grad=True)
+    assert draw_graph(fresh, names={"x": fresh}, grads=True).alt.endswith(
+        "No backward pass was recorded. x.grad = None."
     )
 
 
@@ -999,18 +1410,128 @@ def test_the_newest_record_of_a_graph_is_drawn():
     assert drawing.labels["n2"] == "()\n.grad: 44"  # .grad keeps both: 4 + 40
 
 
-def test_a_graph_drawn_from_a_later_tensor_uses_the_record_of_its_part():
+def test_a_graph_drawn_from_a_later_tensor_does_not_borrow_the_record_of_its_part():
     x = torch.tensor(2.0, requires_grad=True)
     y = x.exp()
-    with record_gradients(y):
+    with record_gradients(y) as record:
         loss = y * 3  # made after the record: its node is not hooked
         loss.backward()
+    # The record was made for y's graph, not loss's: loss is drawn without it.
     drawing = draw_graph(loss, grads=True)
-    # MulBackward0 of loss was not hooked: neither what it received nor what it passed on.
-    assert [text for _, _, text in drawing.arrows[:2]] == ["", ""]
-    # ExpBackward0 was: what it passed on to x is on its arrow.
-    assert drawing.arrows[2][2] == f"{3 * torch.exp(torch.tensor(2.0)).item():.4g}"
-    assert drawing.labels["n3"] == f"()\n.grad: {x.grad.item():.4g}"
+    assert [text for _, _, text in drawing.arrows] == ["", "", ""]
+    assert f"backward() {TIMES} 0" in texts_of(drawing)
+    assert drawing.alt.endswith(
+        "No backward pass was recorded, so the arrows carry no gradients. "
+        f"The .grad of the leaf = {spoken(x.grad)}."
+    )
+    # y itself is drawn with it: the pass from loss ran through y's own node.
+    own = draw_graph(y, grads=True)
+    assert own.arrows == (
+        ("n0", "n1", "3"),
+        ("n1", "n2", f"{record.grad_inputs(y.grad_fn)[0].item():.4g}"),
+    )
+    assert torch.equal(record.grad_inputs(y.grad_fn)[0], x.grad)
+
+
+def test_an_arrow_the_recorded_pass_did_not_reach_says_nothing_recorded():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    out = (y * 3).sum()
+    with record_gradients(out):
+        (to_y,) = torch.autograd.grad(out, y)  # stops at y: ExpBackward0 does not run
+    drawing = draw_graph(out, names={"x": x, "out": out}, grads=True)
+    assert drawing.arrows[-1] == ("n3", "n4", "")
+    assert drawing.arrows[-2] == ("n2", "n3", "[3, 3]")
+    assert shown_close(drawing.arrows[-2][2], to_y)
+    assert drawing.alt.endswith(
+        f"from MulBackward0 to ExpBackward0, {spoken(to_y)}; "
+        "from ExpBackward0 to x, nothing recorded. x.grad = None."
+    )
+
+
+def test_a_graph_that_shares_only_a_leaf_with_a_recorded_one_has_no_record():
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    first = (w * 2).sum()
+    with record_gradients(first):
+        first.backward()
+    second = (w * 3).sum()  # never run backward
+    drawing = draw_graph(second, names={"w": w, "second": second}, grads=True)
+    assert [text for _, _, text in drawing.arrows] == ["", "", ""]
+    assert f"backward() {TIMES} 0" in texts_of(drawing)
+    assert drawing.alt.endswith(
+        "No backward pass was recorded, so the arrows carry no gradients. "
+        f"w.grad = {spoken(w.grad)}."
+    )
+
+
+def test_a_graph_that_shares_an_inner_node_with_a_recorded_one_has_no_record():
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = w * 2
+    first = y.sin().sum()
+    with record_gradients(first) as record:
+        first.backward()
+    second = y.cos().sum()  # shares y's MulBackward0 node; never run backward
+    drawing = draw_graph(second, names={"w": w, "second": second}, grads=True)
+    assert [text for _, _, text in drawing.arrows] == ["", "", "", ""]
+    assert f"backward() {TIMES} 0" in texts_of(drawing)
+    assert "No backward pass was recorded, so the arrows carry no gradients." in drawing.alt
+    # y, a node of first's graph, is drawn with first's record: what y received from first.
+    part = draw_graph(y, names={"w": w, "y": y}, grads=True)
+    (received,) = record.grad_outputs(y.grad_fn)
+    assert shown_close(part.arrows[0][2], received)
+    assert shown_close(part.arrows[1][2], w.grad)
+
+
+def test_later_passes_of_other_graphs_of_the_leaf_are_not_counted():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    out = (x * 2).sum()
+    record_gradients(out)  # no with block: the hooks stay
+    out.backward()
+    for _ in range(3):
+        (x * 5).sum().backward()  # through x's AccumulateGrad node, not out's graph
+    drawing = draw_graph(out, names={"x": x, "out": out}, grads=True)
+    assert drawing.arrows == (("n0", "n1", "1"), ("n1", "n2", "[1, 1]"), ("n2", "n3", "[2, 2]"))
+    assert not any("backward()" in text for text in texts_of(drawing))  # one pass: no caption
+    assert drawing.labels["n3"] == "x\n(2,)\n.grad: [17, 17]"  # .grad keeps them all
+    assert drawing.alt.endswith(
+        "Gradients along the arrows: from out to SumBackward0, 1; "
+        "from SumBackward0 to MulBackward0, 1 in every entry; "
+        "from MulBackward0 to x, 2 in every entry. x.grad = 17 in every entry."
+    )
+
+
+def test_the_caption_counts_the_passes_through_the_drawn_tensors_own_node():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    out = (y * 3).sum()
+    record = record_gradients(out)  # its hooks stay on y's node, and the leaf's, too
+    out.backward(retain_graph=True)
+    with record_gradients(y):  # newer, and y's own: drawn for y
+        y.sum().backward(retain_graph=True)
+        y.sum().backward()
+    record.remove()
+    assert record.passes == 1
+    assert f"Σ backward() {TIMES} 2" in texts_of(draw_graph(y, grads=True))
+    assert not any("backward()" in text for text in texts_of(draw_graph(out, grads=True)))
+
+
+def test_an_intermediate_result_drawn_with_a_later_record_counts_the_passes_that_reached_it():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    z = (y * 3).sum()
+    with record_gradients(z) as record:
+        torch.autograd.grad(z, y, retain_graph=True)  # stops at y: y's node does not run
+        z.backward()
+    assert (record.passes, record.calls(y.grad_fn)) == (2, 1)
+    # y's node is in z's record: y is drawn with it, and one pass reached y.
+    drawing = draw_graph(y, names={"x": x, "y": y}, grads=True)
+    assert not any("backward()" in text for text in texts_of(drawing))
+    assert drawing.arrows[0] == ("n0", "n1", "[3, 3]")
+    assert shown_close(drawing.arrows[1][2], x.grad)
+    assert drawing.alt.endswith(
+        "Gradients along the arrows: from y to ExpBackward0, 3 in every entry; "
+        f"from ExpBackward0 to x, {spoken(x.grad)}. x.grad = {spoken(x.grad)}."
+    )
 
 
 def test_saved_and_grads_together():
@@ -1022,8 +1543,13 @@ def test_saved_and_grads_together():
     assert drawing.labels["n3"] == "ExpBackward0\nresult: ∅"
     assert drawing.labels["n4"].startswith("x\n(2,)\n.grad: [")
     assert shown_close(drawing.labels["n4"].split(".grad: ")[1], x.grad)
-    assert "Saved for backward:" in drawing.alt
-    assert "Gradients of 1 recorded backward pass" in drawing.alt
+    assert "Saved for backward: SumBackward0 self_sym_sizes = (2,); MulBackward0 other freed, " in (
+        drawing.alt
+    )
+    assert (
+        "ExpBackward0 result freed. Gradients along the arrows: from out to SumBackward0, 1;"
+        in (drawing.alt)
+    )
 
 
 # --- no words in the drawing -----------------------------------------------------------
@@ -1137,25 +1663,41 @@ def test_drawings_have_no_words_only_code_names_symbols_and_numbers():
 
 def test_the_marks_are_explained_in_words_by_the_alt_text():
     freed, modified, unrecorded, twice, custom = (drawing for drawing, _ in every_mark())
-    assert "MulBackward0 other freed and self freed" in freed.alt
-    assert "self modified in place (version 0 → 1)" in modified.alt
-    assert "No backward pass was recorded for this graph" in unrecorded.alt
-    assert "Gradients summed over 2 recorded backward passes" in twice.alt
+    assert "MulBackward0 other freed, self freed" in freed.alt
+    assert "self modified in place from version 0 to 1" in modified.alt
+    assert "No backward pass was recorded, so the arrows carry no gradients." in unrecorded.alt
+    assert "Gradients along the arrows, summed over 2 backward passes:" in twice.alt
     assert "CubeBackward saved_tensors freed" in custom.alt
+    # Nor any symbol of the drawing: the alt text says it in words.
+    for drawing in (freed, modified, unrecorded, twice, custom):
+        assert not any(mark in drawing.alt for mark in ("∅", "→", "_version", "Σ", TIMES))
+        # One paragraph, spoken shapes: no "loss ()" or "x (2,)".
+        assert "\n" not in drawing.alt
+        assert not re.search(r"\w \((\d+(, \d+)*,?)?\)", drawing.alt), drawing.alt
 
 
-def test_an_in_place_change_torch_gives_no_versions_for_still_shows_the_version_counter():
+def test_a_refusal_in_words_torch_does_not_use_still_shows_the_version_counter(monkeypatch):
     from autograd_guide import graph
 
     # torch's messages name both versions; were one not to, the box still says what changed.
     message = "a variable needed for gradient computation has been modified by an inplace operation"
-    assert graph._unreadable(RuntimeError(message)) == (
-        ["_version ? → ?"],
-        "modified in place",
-        "modified",
+    unknown = (["_version ? → ?"], "modified in place", "modified")
+    assert graph._unreadable(RuntimeError(message)) == unknown
+    # No public API tells why a saved value cannot be read: a message worded otherwise
+    # (another torch) falls back to the same, rather than failing the drawing.
+    assert graph._unreadable(RuntimeError("something else")) == unknown
+    a = torch.tensor([1.0, 2.0], requires_grad=True)
+    h = a.exp()
+    loss = (h * a).sum()
+    h.add_(1)
+    monkeypatch.setattr(graph, "_VERSIONS", re.compile("a wording torch does not use"))
+    drawing = draw_graph(loss, names={"a": a, "loss": loss}, saved=True)
+    assert saved_lines(drawing, "n3") == {"result": "_version ? → ?"}
+    assert 'color="#a4262c", penwidth=2' in drawing.dot
+    assert drawing.alt.endswith(
+        f"MulBackward0 other = {spoken(a)}, self modified in place; "
+        "ExpBackward0 result modified in place."
     )
-    with pytest.raises(RuntimeError, match="something else"):
-        graph._unreadable(RuntimeError("something else"))
 
 
 # --- light and dark mode, screen readers, determinism --------------------------------
@@ -1254,24 +1796,46 @@ def test_svg_root_has_a_title_and_the_alt_text_as_desc_for_screen_readers():
     assert root.get("role") == "img"
     first, second = list(root)[:2]
     assert first.tag == f"{SVG}title"
-    assert first.text == drawing.title == "Autograd graph of out ()"
+    assert first.text == drawing.title == "Autograd graph of out"
     assert second.tag == f"{SVG}desc"
     assert second.text == drawing.alt
 
 
-def test_boxes_and_arrows_are_titled_with_their_text_not_graphviz_ids():
-    x, out = blog_graph()
-    drawing = draw_graph(out, names={"x": x, "out": out})
+def shape_titles(drawing):
+    """The <title> of each box and of each arrow of the SVG, in document order."""
     root = ET.fromstring(drawing.svg)
-    titles = {
-        g.get("class"): [] for g in root.iter(f"{SVG}g") if g.get("class") in {"node", "edge"}
-    }
+    titles = {"node": [], "edge": []}
     for group in root.iter(f"{SVG}g"):
         if group.get("class") in titles:
             titles[group.get("class")].append(group.find(f"{SVG}title").text)
-    assert titles["node"][:2] == ["out, ()", "MeanBackward0"]
-    assert titles["edge"][0] == "out, () → MeanBackward0"
-    assert not any(re.fullmatch(r"n\d+(->n\d+)?", t) for ts in titles.values() for t in ts)
+    return titles
+
+
+def test_boxes_are_titled_with_their_first_line_and_arrows_with_the_boxes_they_join():
+    x = torch.ones(2, 2, requires_grad=True)
+    y = x + 2
+    out = (y * y).mean()
+    with record_gradients(out):
+        out.backward()
+    drawing = draw_graph(out, names={"x": x, "out": out}, saved=True, grads=True)
+    titles = shape_titles(drawing)
+    # A name, a class name: no shape, no saved values, no .grad rows.
+    assert titles["node"] == ["out", "MeanBackward0", "MulBackward0", "AddBackward0", "x"]
+    # The two arrows of y * y leave from ports of their box, but are titled like the others.
+    assert titles["edge"] == [
+        "out → MeanBackward0",
+        "MeanBackward0 → MulBackward0",
+        "MulBackward0 → AddBackward0",
+        "MulBackward0 → AddBackward0",
+        "AddBackward0 → x",
+    ]
+    # An unnamed tensor's box shows its shape alone, and is titled with it.
+    assert shape_titles(draw_graph(y * 2))["node"] == [
+        "(2, 2)",
+        "MulBackward0",
+        "AddBackward0",
+        "(2, 2)",
+    ]
 
 
 def test_same_computation_gives_identical_svg_with_saved_and_grads():

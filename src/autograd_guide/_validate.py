@@ -27,6 +27,14 @@ def require_tensor(value: object, name: str) -> torch.Tensor:
     return value
 
 
+def require_graph(value: object, name: str) -> torch.Tensor:
+    """Return ``value`` if it is a tensor that requires grad, so has a graph for backward."""
+    tensor = require_tensor(value, name)
+    if not tensor.requires_grad:
+        raise ValueError(f"{name} has no autograd graph: requires_grad is False")
+    return tensor
+
+
 def require_float_tensor(value: object, name: str) -> torch.Tensor:
     """Return ``value`` if it is a floating-point tensor, the only kind autograd differentiates."""
     tensor = require_tensor(value, name)

@@ -14,16 +14,15 @@ again for the same graph.
 
 import itertools
 import weakref
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
 import torch
-from torch.autograd.graph import Node, get_gradient_edge
+from torch.autograd.graph import Node
 from torch.utils.hooks import RemovableHandle
 
-from autograd_guide import _validate
+from autograd_guide import _nodes, _validate
 
 __all__ = ["GradientRecord", "record_gradients"]
 
@@ -31,10 +30,13 @@ Gradients = tuple[torch.Tensor | None, ...]
 
 # Every record that may still be drawn, oldest first. A record leaves when the
 # tensor it was made for is garbage collected (weakref.finalize in
-# record_gradients), so a session that makes many graphs does not keep them all.
-# torch's nodes cannot be weakly referenced ("cannot create weak reference to
-# 'SinBackward0' object"), so the records cannot be keyed by node weakly; a record
-# holds its nodes and lives as long as its tensor, which holds them anyway.
+# GradientRecord.__init__), so a session that makes many graphs does not keep
+# them all. torch's nodes cannot be weakly referenced ("cannot create weak
+# reference to 'SinBackward0' object"), so the records cannot be keyed by node
+# weakly; a record holds its nodes and lives as long as its tensor, which holds
+# them anyway (through grad_fn) while no node holds the tensor. That is why a
+# leaf cannot be recorded: its one node, AccumulateGrad, holds the leaf
+# (.variable), so the record would keep the leaf, and itself, alive for good.
 _LIVE: dict[int, "GradientRecord"] = {}
 _SERIALS = itertools.count()
 
@@ -53,21 +55,28 @@ class GradientRecord:
         """Hook every node of ``tensor``'s graph: the same as ``record_gradients(tensor)``.
 
         Args:
-            tensor: A tensor that requires grad.
+            tensor: A tensor computed from one that requires grad, with a ``grad_fn``.
 
         Raises:
             TypeError: If ``tensor`` is not a tensor.
-            ValueError: If ``tensor`` does not require grad, so has no graph.
+            ValueError: If ``tensor`` does not require grad, so has no graph,
+                or is a leaf, so has no graph of its own.
         """
-        _validate.require_tensor(tensor, "tensor")
-        if not tensor.requires_grad:
-            raise ValueError("tensor has no autograd graph: requires_grad is False")
+        _validate.require_graph(tensor, "tensor")
+        if tensor.grad_fn is None:
+            raise ValueError(
+                "tensor is a leaf, so it has no graph of its own to record: "
+                "record a tensor computed from it, such as the loss"
+            )
         # Holding the nodes keeps their Python objects alive, so that the same
         # node found again by walking next_functions is this very object
-        # (torch hands out one Python object per node while one exists).
-        self._nodes = tuple(_graph_nodes(tensor))
+        # (torch hands out one Python object per node while one exists). The
+        # first is the tensor's own node, grad_fn.
+        self._nodes = tuple(_nodes.breadth_first(tensor.grad_fn))
         self._index = {node: position for position, node in enumerate(self._nodes)}
         self._calls = [0] * len(self._nodes)
+        # The pass through the tensor's own node in which each node last ran (see _add).
+        self._pass_of = [0] * len(self._nodes)
         self._grad_inputs: list[Gradients] = [() for _ in self._nodes]
         self._grad_outputs: list[Gradients] = [() for _ in self._nodes]
         # The hooks live inside the nodes; a hook holding the record (or its
@@ -108,8 +117,8 @@ class GradientRecord:
 
     @property
     def passes(self) -> int:
-        """How many backward passes were recorded, that is the most times any node ran."""
-        return max(self._calls, default=0)
+        """How many backward passes were recorded, that is, how many times the tensor's own node ran."""
+        return self._calls[0]
 
     @property
     def node_names(self) -> tuple[str, ...]:
@@ -120,7 +129,7 @@ class GradientRecord:
     # torch.autograd.graph.Node (missing from docs/_inventories/torch.inv), and
     # _position checks the type at run time anyway.
     def calls(self, node: object) -> int:
-        """How many times ``node`` ran while the hooks were registered.
+        """How many recorded passes ran through ``node`` (see :func:`record_gradients`).
 
         Args:
             node: A node of the recorded graph (a ``torch.autograd.graph.Node``).
@@ -183,6 +192,14 @@ class GradientRecord:
             raise ValueError(f"node {type(node).__name__} is not in the recorded graph") from None
 
     def _add(self, position: int, grad_inputs: Gradients, grad_outputs: Gradients) -> None:
+        # A node runs at most once in a backward pass, and in a pass through the
+        # tensor's own node (position 0) after it. So a node that already ran
+        # since that node last ran is in a pass of another graph that shares it
+        # (a leaf's AccumulateGrad, an intermediate result used twice): skipped.
+        if position:
+            if self._pass_of[position] == self._calls[0]:
+                return
+            self._pass_of[position] = self._calls[0]
         first = self._calls[position] == 0
         self._calls[position] += 1
         self._grad_inputs[position] = _summed(self._grad_inputs[position], grad_inputs, first)
@@ -195,28 +212,48 @@ def record_gradients(tensor: torch.Tensor) -> GradientRecord:
     Registers a hook with :meth:`torch.autograd.graph.Node.register_hook` on
     every node that ``backward`` from ``tensor`` would run: its ``grad_fn``
     and everything reachable through ``next_functions``, down to the
-    ``AccumulateGrad`` nodes of the leaves (for a leaf ``tensor``, its own
-    ``AccumulateGrad`` node). Each time a node runs, its hook copies the
-    gradients it received and passed on (detached) into the returned record;
-    several backward passes are summed, as ``.grad`` sums them, and
-    :attr:`GradientRecord.passes` counts them. The hooks return nothing, so the
-    gradients themselves are unchanged.
+    ``AccumulateGrad`` nodes of the leaves. Each time a node runs, its hook
+    copies the gradients it received and passed on (detached) into the
+    returned record; several backward passes are summed, as ``.grad`` sums
+    them, and :attr:`GradientRecord.passes` counts them: the passes that ran
+    through ``tensor``'s own node, ``tensor.grad_fn``. The hooks return
+    nothing, so the gradients themselves are unchanged.
 
     Use the record as a context manager: leaving the block removes the hooks.
-    :func:`draw_graph` with ``grads=True`` finds the record on its own, as long
-    as the tensor passed here is alive: the newest record made for a graph
-    wins. A graph that grows after the call (a loss computed from ``tensor``)
-    has its new nodes unrecorded.
+    Without a ``with`` block they stay until :meth:`GradientRecord.remove`.
+    While they are registered, the hooked nodes also run in backward passes
+    of other graphs that share them: the ``AccumulateGrad`` node of a leaf is
+    shared by every graph computed from the leaf, and an intermediate result
+    used by two graphs shares its nodes with both. Such a pass is left out:
+    a node is recorded only once per pass through ``tensor.grad_fn``, after
+    it. A pass that runs through ``tensor.grad_fn`` is recorded whole, even
+    where another graph's gradient joins it, as a node receives the sum
+    (``loss = tensor * 3 + other``, or a sibling output of the same
+    operation). A pass that stopped early (``torch.autograd.grad`` or
+    ``inputs=`` run only the nodes on the way to the inputs) leaves the
+    nodes it skipped open to one pass of another graph until the next pass
+    through ``tensor.grad_fn``: leave the block before such passes.
+
+    :func:`draw_graph` with ``grads=True`` finds the record on its own, as
+    long as the tensor passed here is alive, for a drawing of ``tensor`` or of
+    a tensor whose ``grad_fn`` the record hooked (such as an intermediate
+    result of ``tensor``'s graph): the newest record made for the drawn
+    tensor, or else the newest that hooked its ``grad_fn``. A graph that
+    grows after the call (a loss computed from ``tensor``) is not drawn with
+    it: record that graph's own output.
 
     Args:
-        tensor: A tensor that requires grad.
+        tensor: A tensor computed from one that requires grad, with a ``grad_fn``.
 
     Returns:
         A :class:`GradientRecord`, holding the hooks until it is removed.
 
     Raises:
         TypeError: If ``tensor`` is not a tensor.
-        ValueError: If ``tensor`` does not require grad, so has no graph.
+        ValueError: If ``tensor`` does not require grad, so has no graph, or is
+            a leaf: its only node, ``AccumulateGrad``, belongs to every graph
+            that uses the leaf, and holds the leaf, which a record of it would
+            keep alive for good.
 
     Example:
         >>> import torch
@@ -238,33 +275,22 @@ def record_gradients(tensor: torch.Tensor) -> GradientRecord:
     return GradientRecord(tensor)
 
 
-def _graph_nodes(tensor: torch.Tensor) -> Iterator[Node]:
-    """The nodes ``backward`` from ``tensor`` would run, breadth first, each once."""
-    # get_gradient_edge gives grad_fn for a non-leaf and the AccumulateGrad
-    # node for a leaf, both public.
-    start = get_gradient_edge(tensor).node
-    seen = {start}
-    queue = deque([start])
-    while queue:
-        node = queue.popleft()
-        yield node
-        for next_node, _ in node.next_functions:
-            if next_node is not None and next_node not in seen:
-                seen.add(next_node)
-                queue.append(next_node)
+def _find_record(node: Node) -> GradientRecord | None:
+    """The newest live record made for the graph of the tensor whose ``grad_fn`` is ``node``.
 
-
-def find_record(nodes: Sequence[Node]) -> GradientRecord | None:
-    """The newest live record of the graph whose first node is ``nodes[0]``.
-
-    Falls back to the newest record holding any of ``nodes`` (a graph drawn
-    from a tensor computed after the recorded one), and to ``None``.
+    That is a record whose tensor's own node is ``node``, or else one that
+    hooked ``node`` (the graph of an intermediate result of its tensor);
+    ``None`` if there is none. A record is never found through a node it
+    merely shares with the drawn graph further down: the drawn tensor's own
+    node must be in it. Private: ``draw_graph(..., grads=True)`` looks records
+    up, and a reader who wants one keeps the handle (``with record_gradients(out)
+    as record``); exported, it would make the registry part of the interface.
     """
     records = list(reversed(_LIVE.values()))
     for record in records:
-        if nodes and nodes[0] in record:
+        if record._nodes[0] is node:
             return record
-    return next((record for record in records if any(node in record for node in nodes)), None)
+    return next((record for record in records if node in record), None)
 
 
 def _hook(

