@@ -930,18 +930,21 @@ def test_two_in_place_changes_give_the_later_version():
     assert "SinBackward0 self modified in place from version 0 to 2;" in drawing.alt
 
 
+class Cube(torch.autograd.Function):
+    """x³ with a hand-written backward that saves its input: a custom Function's node."""
+
+    @staticmethod
+    def forward(ctx, t):
+        ctx.save_for_backward(t)
+        return t**3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (t,) = ctx.saved_tensors
+        return 3 * t**2 * grad
+
+
 def test_custom_function_lists_its_saved_tensors():
-    class Cube(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, t):
-            ctx.save_for_backward(t)
-            return t**3
-
-        @staticmethod
-        def backward(ctx, grad):
-            (t,) = ctx.saved_tensors
-            return 3 * t**2 * grad
-
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     y = Cube.apply(x)
     drawing = draw_graph(y, saved=True)
@@ -1628,17 +1631,6 @@ def every_mark():
     drawings.append((draw_graph(v, names={"w": w, "v": v}, saved=True, grads=True), v))
 
     # A custom Function's saved tensors, freed.
-    class Cube(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, t):
-            ctx.save_for_backward(t)
-            return t**3
-
-        @staticmethod
-        def backward(ctx, grad):
-            (t,) = ctx.saved_tensors
-            return 3 * t**2 * grad
-
     c = torch.tensor([1.0, 2.0], requires_grad=True)
     cube = Cube.apply(c)
     cube.sum().backward()

@@ -154,8 +154,7 @@ class GradientRecord:
             TypeError: If ``node`` is not a node.
             ValueError: If ``node`` is not a node of the recorded graph.
         """
-        position = self._position(node)
-        return self._grad_outputs[position] if self._calls[position] else None
+        return self._stored(self._grad_outputs, node)
 
     def grad_inputs(self, node: object) -> Gradients | None:
         """The gradients ``node`` passed on, one per entry of ``next_functions``, summed.
@@ -171,8 +170,12 @@ class GradientRecord:
             TypeError: If ``node`` is not a node.
             ValueError: If ``node`` is not a node of the recorded graph.
         """
+        return self._stored(self._grad_inputs, node)
+
+    def _stored(self, stored: list[Gradients], node: object) -> Gradients | None:
+        # What was stored for ``node`` over the passes, or None if it never ran.
         position = self._position(node)
-        return self._grad_inputs[position] if self._calls[position] else None
+        return stored[position] if self._calls[position] else None
 
     def __contains__(self, node: object) -> bool:
         """Whether ``node`` is a node of the recorded graph."""
