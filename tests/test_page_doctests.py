@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import linecache
 import textwrap
+import traceback
+import warnings
 from pathlib import Path
 
 import pytest
@@ -280,6 +283,27 @@ def test_the_display_rules_follow_jupyter() -> None:
     assert run_cell("Picture()", namespace, "cell") == ""
 
 
+def test_tracebacks_and_warnings_quote_the_cells_own_lines() -> None:
+    # IPython registers each cell's text with linecache, so a traceback or a
+    # recorded warning shows the line; a page that prints one must see it here too.
+    namespace: dict[str, object] = {}
+    run_cell("import warnings\ndef f():\n    warnings.warn('w')\n", namespace, "page.md, cell at 1")
+    run_cell("other = 1\nsecond = 2\n", namespace, "page.md, cell at 9")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        namespace["f"]()  # type: ignore[operator]
+    assert linecache.getline(caught[0].filename, caught[0].lineno) == "    warnings.warn('w')\n"
+    assert linecache.getline("page.md, cell at 9", 2) == "second = 2\n"
+    with pytest.raises(RuntimeError) as raised:
+        run_cell("x = 1\nraise RuntimeError('planted')", namespace, "page.md, cell at 12")
+    assert "raise RuntimeError('planted')" in "".join(
+        traceback.format_tb(raised.value.__traceback__)
+    )
+    # A cell run again under the same name shows its new text, not the old one.
+    run_cell("changed = 3\n", namespace, "page.md, cell at 9")
+    assert linecache.getline("page.md, cell at 9", 1) == "changed = 3\n"
+
+
 def _pinned_cells() -> list[tuple[Path, int, str, str]]:
     """Run every page like pytest does; return each pinned cell with what it printed."""
     pinned = []
@@ -292,7 +316,9 @@ def _pinned_cells() -> list[tuple[Path, int, str, str]]:
             options = example.region.lexemes.get("options", {})
             is_cell = example.region.evaluator is evaluate_cell
             if is_cell and "expected" in options and "raises-exception" not in cell_tags(options):
-                got = run_cell(str(example.parsed), document.namespace, str(path))
+                got = run_cell(
+                    str(example.parsed), document.namespace, f"{path}, cell at line {example.line}"
+                )
                 pinned.append((path, example.line, options["expected"], got))
             else:
                 example.evaluate()

@@ -108,7 +108,8 @@ def options(cell: str) -> str:
 LESSONS = [
     page
     for page in PAGES
-    if page.parent.name in {"tutorial", "math", "pitfalls", "func"} and page.parent.parent == DOCS
+    if page.parent.name in {"tutorial", "math", "pitfalls", "func", "work"}
+    and page.parent.parent == DOCS
 ]
 # A figure's fact is asserted in one of the cells that follow it, before the next figure.
 FIGURE_ASSERTED_WITHIN = 3

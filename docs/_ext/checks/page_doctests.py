@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import linecache
 import re
 import traceback
 import warnings
@@ -58,9 +59,27 @@ def _shown_as_text(value: object) -> str | None:
     return str(data["text/plain"])
 
 
+class _CellSource:
+    """A loader that hands :mod:`linecache` a cell's text (see :func:`linecache.lazycache`)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def get_source(self, name: str) -> str:
+        return self.text
+
+
+def _remember_source(text: str, filename: str) -> None:
+    """Let tracebacks and warnings quote the cell's lines, as IPython does for its cells."""
+    linecache.cache.pop(filename, None)
+    linecache.lazycache(filename, {"__name__": filename, "__loader__": _CellSource(text)})
+
+
 def run_cell(source: str, namespace: dict[str, Any], filename: str) -> str:
     """Execute cell source like a Jupyter kernel and return the text it shows."""
-    module = ast.parse(_to_python(source), filename)
+    python = _to_python(source)
+    _remember_source(python, filename)
+    module = ast.parse(python, filename)
     last = None
     final = module.body[-1] if module.body else None
     if isinstance(final, ast.Expr) and not source.rstrip().endswith(";"):
