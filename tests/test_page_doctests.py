@@ -15,7 +15,15 @@ import pytest
 # so it is imported here, once, before any inner run imports it.
 import torch  # noqa: F401
 
-from checks.page_doctests import cell_tags, evaluate_cell, output_difference, page_sybil, run_cell
+from checks.page_doctests import (
+    cell_tags,
+    evaluate_cell,
+    output_difference,
+    page_sybil,
+    remember_print_options,
+    restore_print_options,
+    run_cell,
+)
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 HEADER = """\
@@ -312,6 +320,7 @@ def _pinned_cells() -> list[tuple[Path, int, str, str]]:
         if "_build" in path.parts:
             continue
         document = sybil.parse(path)
+        remember_print_options(document.namespace)
         for example in document.examples():
             options = example.region.lexemes.get("options", {})
             is_cell = example.region.evaluator is evaluate_cell
@@ -322,7 +331,41 @@ def _pinned_cells() -> list[tuple[Path, int, str, str]]:
                 pinned.append((path, example.line, options["expected"], got))
             else:
                 example.evaluate()
+        restore_print_options(document.namespace)
     return pinned
+
+
+def test_a_page_that_sets_print_options_leaves_the_next_page_alone(
+    pytester: pytest.Pytester,
+) -> None:
+    # Each page runs in a kernel of its own on the site; under pytest they share a process.
+    write_page(
+        pytester,
+        """
+        ```{code-cell} ipython3
+        import numpy as np
+        np.set_printoptions(precision=2)
+        ```
+        """,
+    )
+    (pytester.path / "second.md").write_text(
+        HEADER
+        + textwrap.dedent(
+            """
+            ```{code-cell} ipython3
+            ---
+            expected: |
+              array([3.14159265])
+            ---
+            import numpy as np
+            np.array([3.14159265])
+            ```
+            """
+        ),
+        encoding="utf-8",
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "page.md", "second.md")
+    result.assert_outcomes(passed=2)
 
 
 def test_changing_any_character_of_any_pin_on_the_site_fails() -> None:

@@ -108,7 +108,7 @@ def options(cell: str) -> str:
 LESSONS = [
     page
     for page in PAGES
-    if page.parent.name in {"tutorial", "math", "pitfalls", "func", "work"}
+    if page.parent.name in {"tutorial", "math", "pitfalls", "func", "work", "tiny"}
     and page.parent.parent == DOCS
 ]
 # A figure's fact is asserted in one of the cells that follow it, before the next figure.

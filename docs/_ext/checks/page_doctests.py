@@ -22,12 +22,14 @@ import contextlib
 import io
 import linecache
 import re
+import sys
 import traceback
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from IPython.core.formatters import DisplayFormatter
 from IPython.core.inputtransformer2 import TransformerManager
 from sybil import Document, Example, Region, Sybil
@@ -184,6 +186,19 @@ class CodeCellParser:
             raise ValueError(msg)
 
 
+def remember_print_options(namespace: dict[str, Any]) -> None:
+    """Note NumPy's print options before a page runs (each page runs in a kernel of its own)."""
+    namespace["__print_options__"] = np.get_printoptions()
+
+
+def restore_print_options(namespace: dict[str, Any]) -> None:
+    """Undo a page's ``np.set_printoptions``/``torch.set_printoptions`` for the pages after it."""
+    np.set_printoptions(**namespace.pop("__print_options__", {}))
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_printoptions(profile="default")
+
+
 def page_sybil(root: Path) -> Sybil:
     """Return the Sybil that collects every MyST page below ``root``."""
     return Sybil(
@@ -195,4 +210,6 @@ def page_sybil(root: Path) -> Sybil:
         ],
         patterns=["*.md"],
         excludes=["_build/*", "_templates/*"],
+        setup=remember_print_options,
+        teardown=restore_print_options,
     )
