@@ -16,10 +16,11 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given
-from hypothesis import strategies as st
 
 from autograd_guide import draw_graph, tiny
 from sample_functions import QUICK
+from tiny_programs import RECORDED_AS_TORCH, programs, to_torch
+from tiny_programs import run as run_program
 
 SVG = "{http://www.w3.org/2000/svg}"
 TORCH_NODE = re.compile(r"\b([A-Z]\w*Backward)\d+\b")
@@ -34,10 +35,6 @@ def as_tiny(text):
         return "MatmulBackward" if name in MATRIX_PRODUCTS else name
 
     return TORCH_NODE.sub(renamed, text)
-
-
-def torch_leaf(data):
-    return torch.tensor(data, dtype=torch.float64, requires_grad=True)
 
 
 def tiny_leaf(data):
@@ -88,10 +85,8 @@ def run(name, engine):
     """The output and the names {leaf or output: tensor} of a computation on one engine."""
     leaves_data, constants_data, f = COMPUTATIONS[name]
     if engine == "torch":
-        leaves = {key: torch_leaf(data) for key, data in leaves_data.items()}
-        constants = {
-            key: torch.tensor(data, dtype=torch.float64) for key, data in constants_data.items()
-        }
+        leaves = {key: to_torch(data, requires_grad=True) for key, data in leaves_data.items()}
+        constants = {key: to_torch(data) for key, data in constants_data.items()}
     else:
         leaves = {key: tiny_leaf(data) for key, data in leaves_data.items()}
         constants = {key: tiny.Tensor(data) for key, data in constants_data.items()}
@@ -194,7 +189,7 @@ def test_subtraction_differs_on_purpose_tiny_adds_a_negation():
     def f(a, b):
         return (a - b).sum()
 
-    ta, tb = torch_leaf([1.0, 2.0]), torch_leaf([3.0, 4.0])
+    ta, tb = to_torch([1.0, 2.0], requires_grad=True), to_torch([3.0, 4.0], requires_grad=True)
     ya, yb = tiny_leaf([1.0, 2.0]), tiny_leaf([3.0, 4.0])
     torch_drawing = draw_graph(f(ta, tb), names={"a": ta, "b": tb})
     tiny_drawing = draw_graph(f(ya, yb), names={"a": ya, "b": yb})
@@ -233,7 +228,7 @@ def test_subtraction_differs_on_purpose_tiny_adds_a_negation():
 
 
 def test_a_tiny_leaf_is_drawn_alone_as_torchs():
-    x, t = torch_leaf([1.0, 2.0]), tiny_leaf([1.0, 2.0])
+    x, t = to_torch([1.0, 2.0], requires_grad=True), tiny_leaf([1.0, 2.0])
     torch_drawing = draw_graph(x, names={"x": x})
     tiny_drawing = draw_graph(t, names={"x": t})
     assert tiny_drawing.dot == torch_drawing.dot
@@ -250,7 +245,7 @@ def test_a_tiny_leaf_is_drawn_alone_as_torchs():
 
 
 def test_one_mapping_names_torch_and_tiny_tensors_by_identity():
-    x, t = torch_leaf([1.0]), tiny_leaf([1.0])
+    x, t = to_torch([1.0], requires_grad=True), tiny_leaf([1.0])
     names = {"x": x, "t": t}
     assert draw_graph((t * 2).sum(), names=names).labels["n3"] == "t\n(1,)"
     assert draw_graph((x * 2).sum(), names=names).labels["n3"] == "x\n(1,)"
@@ -286,56 +281,22 @@ def test_drawing_leaves_the_tiny_graph_untouched_and_is_the_same_after_backward(
 
 # --- random programs ---------------------------------------------------------------------
 
-# Operations that torch records as tiny does (one node, inputs in the same order).
-UNARY = {
-    "exp": lambda t: t.exp(),
-    "tanh": lambda t: t.tanh(),
-    "relu": lambda t: t.relu(),
-    "square": lambda t: t**2,
-    "neg": lambda t: -t,
-    "times 3": lambda t: t * 3,
-    "plus 1": lambda t: 1 + t,
-}
-BINARY = {
-    "add": lambda s, t: s + t,
-    "mul": lambda s, t: s * t,
-    "div": lambda s, t: s / t,
-}
 
-
-@st.composite
-def programs(draw):
-    """A straight-line program over two leaves: each step applies an operation to earlier values."""
-    steps = []
-    for position in range(draw(st.integers(1, 6))):
-        values = position + 2  # the two leaves, then each step's result
-        if draw(st.booleans()):
-            steps.append((draw(st.sampled_from(sorted(UNARY))), draw(st.integers(0, values - 1))))
-        else:
-            pair = (draw(st.integers(0, values - 1)), draw(st.integers(0, values - 1)))
-            steps.append((draw(st.sampled_from(sorted(BINARY))), *pair))
-    return steps
-
-
-def evaluate(steps, leaves):
-    values = list(leaves)
-    for name, *operands in steps:
-        operation = UNARY.get(name) or BINARY[name]
-        values.append(operation(*(values[i] for i in operands)))
-    return values[-1].sum()
-
-
+# The generator test_tiny.py checks values with (tests/tiny_programs.py), kept to the
+# operations torch records as tiny does; a - b is spelled out above.
 @QUICK
-@given(programs())
-def test_random_programs_are_drawn_as_torch_draws_them(steps):
-    data = ([0.5, 1.5], [2.0, -1.0])
-    x, w = (torch_leaf(d) for d in data)
-    tx, tw = (tiny_leaf(d) for d in data)
-    torch_drawing = draw_graph(evaluate(steps, (x, w)), names={"x": x, "w": w})
-    # The values do not matter to the drawing: NumPy may overflow or divide by 0 on the way.
-    with np.errstate(all="ignore"):
-        tiny_out = evaluate(steps, (tx, tw))
-    tiny_drawing = draw_graph(tiny_out, names={"x": tx, "w": tw})
+@given(programs(ops=RECORDED_AS_TORCH, number_over_tensor=False))
+def test_random_programs_are_drawn_as_torch_draws_them(program):
+    # The values do not matter to the drawing, nor do inf and nan on the way.
+    data = [
+        np.linspace(-1.0, 2.0, int(np.prod(shape))).reshape(shape) for shape in program.input_shapes
+    ]
+    torch_inputs = [to_torch(d, requires_grad=True) for d in data]
+    tiny_inputs = [tiny_leaf(d) for d in data]
+    torch_out = run_program(program, torch_inputs, to_torch)[-1]
+    tiny_out = run_program(program, tiny_inputs, tiny.Tensor)[-1]
+    torch_drawing = draw_graph(torch_out, names={f"v{i}": t for i, t in enumerate(torch_inputs)})
+    tiny_drawing = draw_graph(tiny_out, names={f"v{i}": t for i, t in enumerate(tiny_inputs)})
     assert tiny_drawing.dot == as_tiny(torch_drawing.dot)
     assert tiny_drawing.alt == as_tiny(torch_drawing.alt)
 

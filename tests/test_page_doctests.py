@@ -379,3 +379,37 @@ def test_changing_any_character_of_any_pin_on_the_site_fails() -> None:
                 continue  # whitespace is normalised on purpose
             mutated = expected[:index] + ("X" if character != "X" else "Y") + expected[index + 1 :]
             assert output_difference(mutated, got, "pin") is not None, (where, mutated)
+
+
+def test_a_page_that_sets_torch_print_options_leaves_the_next_page_alone(
+    pytester: pytest.Pytester,
+) -> None:
+    # As the NumPy test above, for torch.set_printoptions (reset to torch's defaults).
+    # In a subprocess: were the reset broken, precision=2 would leak into later tests.
+    write_page(
+        pytester,
+        """
+        ```{code-cell} ipython3
+        import torch
+        torch.set_printoptions(precision=2)
+        ```
+        """,
+    )
+    (pytester.path / "second.md").write_text(
+        HEADER
+        + textwrap.dedent(
+            """
+            ```{code-cell} ipython3
+            ---
+            expected: |
+              tensor([3.1416], dtype=torch.float64)
+            ---
+            import torch
+            torch.tensor([3.14159265], dtype=torch.float64)
+            ```
+            """
+        ),
+        encoding="utf-8",
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "page.md", "second.md")
+    result.assert_outcomes(passed=2)

@@ -25,10 +25,10 @@ import html
 import os
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, Protocol, cast
+from typing import Literal, Protocol, TypeVar, cast
 
 import torch
 
@@ -474,9 +474,7 @@ def draw_graph(
     _require_bool(grads, "grads")
     if isinstance(tensor, tiny.Tensor):
         _refuse_torch_only(saved=saved, grads=grads)
-        sites, arrows = _tiny_walk(tensor, named)
-    else:
-        sites, arrows = _walk(tensor, named)
+    sites, arrows = _walk(tensor, named)
     spoken_names = _names([site.box for site in sites])
     alt = _alt_text([site.box for site in sites], len(arrows), spoken_names)
     header = _HEADER
@@ -584,6 +582,8 @@ class _Arrow:
 # The tensors names may hold: those of either engine, matched by identity, so one
 # mapping can name a torch computation and its tiny twin.
 _Named = Mapping[str, torch.Tensor | tiny.Tensor]
+# A stop of a walk: a torch Node, or a tiny Node or leaf (_nodes.TinyStep).
+_Step = TypeVar("_Step")
 
 
 def _require_names(names: object) -> _Named:
@@ -623,24 +623,57 @@ def _require_bool(value: object, name: str) -> None:
         raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
 
 
-def _walk(tensor: torch.Tensor, names: _Named) -> tuple[list[_Site], list[_Arrow]]:
-    """The boxes in walk order, and the arrows, pointing from ``tensor`` towards the leaves."""
+def _walk(tensor: torch.Tensor | tiny.Tensor, names: _Named) -> tuple[list[_Site], list[_Arrow]]:
+    """The boxes in walk order, and the arrows, pointing from ``tensor`` towards the leaves.
+
+    One walk for both engines; what differs is handed to :func:`_walk_steps`:
+    a torch graph's nodes and ``next_functions``, or a tiny graph's Nodes, with
+    its leaves where torch has AccumulateGrad.
+    """
     shape = tuple(tensor.shape)
     if tensor.grad_fn is None:  # A leaf: nothing to walk.
-        return [_Site(_Box("n0", "leaf", _name_of(tensor, names), shape), leaf=tensor)], []
+        leaf = tensor if isinstance(tensor, torch.Tensor) else None
+        return [_Site(_Box("n0", "leaf", _name_of(tensor, names), shape), leaf=leaf)], []
+    root = _Site(_Box("n0", "root", _name_of(tensor, names), shape))
+    if isinstance(tensor, tiny.Tensor):
+        return _walk_steps(
+            root,
+            _nodes.tiny_breadth_first(tensor.grad_fn),
+            lambda ident, step: _tiny_site(ident, step, names),
+            lambda step: ((next_step, None, 0) for next_step in _nodes.tiny_next(step)),
+        )
     # The walk record_gradients hooks, so a record's nodes are the boxes drawn.
-    # Keyed by the node objects, not by id(): a node reached along two paths is
-    # one object (the list keeps the nodes alive), so it is one box.
-    nodes = _nodes.breadth_first(tensor.grad_fn)
-    ids = {node: f"n{number}" for number, node in enumerate(nodes, start=1)}
-    sites = [_Site(_Box("n0", "root", _name_of(tensor, names), shape))]
-    sites.extend(_function_site(ids[node], node, names) for node in nodes)
+    return _walk_steps(
+        root,
+        _nodes.breadth_first(tensor.grad_fn),
+        lambda ident, node: _function_site(ident, node, names),
+        lambda node: (
+            (next_node, node, slot) for slot, (next_node, _) in enumerate(node.next_functions)
+        ),
+    )
+
+
+def _walk_steps(
+    root: _Site,
+    steps: list[_Step],
+    site: Callable[[str, _Step], _Site],
+    following: Callable[[_Step], Iterable[tuple[_Step | None, Node | None, int]]],
+) -> tuple[list[_Site], list[_Arrow]]:
+    """The sites of ``root`` and ``steps``, and an arrow from each step to each one ``following`` it.
+
+    ``following`` gives, for each input of a step, the step it leads to (None for
+    an input that needs no gradient: no arrow) and the arrow's ``source`` and ``slot``.
+    """
+    # Keyed by the step objects, not by id(): a step reached along two paths is
+    # one object (the list keeps the steps alive), so it is one box.
+    ids = {step: f"n{number}" for number, step in enumerate(steps, start=1)}
+    sites = [root, *(site(ids[step], step) for step in steps)]
     arrows = [_Arrow("n0", "n1")]
     arrows.extend(
-        _Arrow(ids[node], ids[next_node], node, slot)
-        for node in nodes
-        for slot, (next_node, _) in enumerate(node.next_functions)
-        if next_node is not None  # None: an input that needs no gradient.
+        _Arrow(ids[step], ids[next_step], source, slot)
+        for step in steps
+        for next_step, source, slot in following(step)
+        if next_step is not None
     )
     return sites, arrows
 
@@ -654,27 +687,11 @@ def _function_site(ident: str, node: Node, names: _Named) -> _Site:
     return _Site(_Box(ident, "function", type(node).__name__), node)
 
 
-def _tiny_walk(tensor: tiny.Tensor, names: _Named) -> tuple[list[_Site], list[_Arrow]]:
-    """As :func:`_walk`, for a tiny tensor: its Nodes, and its leaves in place of AccumulateGrad."""
-    if tensor.grad_fn is None:
-        return [_Site(_Box("n0", "leaf", _name_of(tensor, names), tensor.shape))], []
-    steps = _nodes.tiny_breadth_first(tensor.grad_fn)
-    ids = {step: f"n{number}" for number, step in enumerate(steps, start=1)}
-    sites = [_Site(_Box("n0", "root", _name_of(tensor, names), tensor.shape))]
-    sites.extend(
-        _Site(_Box(ids[step], "leaf", _name_of(step, names), step.shape))
-        if isinstance(step, tiny.Tensor)
-        else _Site(_Box(ids[step], "function", step.name))
-        for step in steps
-    )
-    arrows = [_Arrow("n0", "n1")]
-    arrows.extend(
-        _Arrow(ids[step], ids[next_step])
-        for step in steps
-        for next_step in _nodes.tiny_next(step)
-        if next_step is not None  # None: an input that needs no gradient.
-    )
-    return sites, arrows
+def _tiny_site(ident: str, step: _nodes.TinyStep, names: _Named) -> _Site:
+    # A tiny leaf stands where torch has its AccumulateGrad node.
+    if isinstance(step, tiny.Tensor):
+        return _Site(_Box(ident, "leaf", _name_of(step, names), step.shape))
+    return _Site(_Box(ident, "function", step.name))
 
 
 def _name_of(tensor: torch.Tensor | tiny.Tensor, names: _Named) -> str | None:

@@ -26,8 +26,9 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import ClassVar, TypeAlias
+from typing import ClassVar, ParamSpec, TypeAlias, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,10 +63,33 @@ class Node:
         return f"<{self.name}>"
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _quiet(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``method`` with NumPy's floating-point warnings off.
+
+    PyTorch lets inf and nan through without a word (``log(0)``, ``1 / 0``); so
+    does tiny, in the values, the VJPs and the JVPs of every operation.
+    """
+
+    @functools.wraps(method)
+    def quiet(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with np.errstate(all="ignore"):
+            return method(*args, **kwargs)
+
+    return quiet
+
+
 def _as_array(data: object, name: str) -> Array:
     """``data`` as a new float64 array; numbers, nested lists and real NumPy arrays only."""
-    if isinstance(data, Tensor):
-        raise TypeError(f"{name} must be a number, a nested list or a NumPy array, got a Tensor")
+    # Anything else is refused, a torch.Tensor too: NumPy would turn it into a constant
+    # and its graph would be lost without a word.
+    if not isinstance(data, int | float | np.number | list | tuple | np.ndarray):
+        raise TypeError(
+            f"{name} must be a number, a nested list or a NumPy array, got {type(data).__name__}"
+        )
     if isinstance(data, bool) or (isinstance(data, np.ndarray) and data.dtype == np.bool_):
         raise TypeError(f"{name} must hold numbers, got booleans")
     try:
@@ -79,6 +103,7 @@ def _as_array(data: object, name: str) -> Array:
     return array.astype(np.float64)
 
 
+# docs/tiny shows this function by its name (literalinclude :pyobject:): a rename breaks part 6.
 def _unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     """Sum ``grad`` back to ``shape``: broadcasting copied an input, so its gradients add up."""
     while grad.ndim > len(shape):
@@ -112,13 +137,10 @@ class Tensor:
 
     Attributes:
         data: The numbers, a float64 NumPy array.
-        requires_grad: Whether operations on this tensor are recorded.
         grad: ``None`` until a backward pass reaches this tensor, a leaf that
             requires grad; then the gradient, an array of its shape, to which
             every later pass adds.
         grad_fn: The ``Node`` that made this tensor, ``None`` for a leaf.
-        tangent: Forward mode's direction: an array of this tensor's shape, or
-            ``None`` when the tensor does not move.
     """
 
     # A NumPy array on the left of an operator (``array * tensor``) would otherwise
@@ -128,16 +150,37 @@ class Tensor:
 
     def __init__(self, data: object, requires_grad: bool = False) -> None:
         """Copy ``data`` into a new leaf tensor."""
-        if not isinstance(requires_grad, bool):
-            raise TypeError(
-                f"requires_grad must be True or False, got {type(requires_grad).__name__}"
-            )
         self.data = _as_array(data, "data")
         self.requires_grad = requires_grad
         self.grad: Array | None = None
         self.grad_fn: Node | None = None
-        # Forward mode: the direction this tensor moves in, None for "does not move".
-        self.tangent: Array | None = None
+        self.tangent = None
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded (settable, True or False)."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: object) -> None:
+        if not isinstance(value, bool):
+            raise TypeError(f"requires_grad must be True or False, got {type(value).__name__}")
+        self._requires_grad = value
+
+    @property
+    def tangent(self) -> Array | None:
+        """Forward mode's direction, of this tensor's shape; ``None``: the tensor does not move."""
+        return self._tangent
+
+    @tangent.setter
+    def tangent(self, value: object) -> None:
+        if value is None:
+            self._tangent: Array | None = None
+            return
+        direction = _as_array(value, "tangent")
+        if direction.shape != self.shape:
+            raise ValueError(f"tangent must have shape {self.shape}, got {direction.shape}")
+        self._tangent = direction
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -156,6 +199,8 @@ class Tensor:
 
     # --- recording -----------------------------------------------------------------
 
+    # docs/tiny shows _result by its name, as it shows Node, __mul__, _topological_order,
+    # backward, _unbroadcast and jvp (literalinclude :pyobject:): a rename breaks part 6.
     @staticmethod
     def _result(
         data: Array,
@@ -173,11 +218,12 @@ class Tensor:
             tangents = tuple(
                 np.zeros_like(t.data) if t.tangent is None else t.tangent for t in inputs
             )
-            out.tangent = np.broadcast_to(jvp(tangents), data.shape).astype(np.float64)
+            out.tangent = jvp(tangents)
         return out
 
     # --- operations: each gives its value, its VJP and its JVP ----------------------
 
+    @_quiet
     def __add__(self, other: Operand) -> Tensor:
         b = _tensor(other, "other")
         return Tensor._result(
@@ -188,6 +234,7 @@ class Tensor:
             lambda t: t[0] + t[1],
         )
 
+    @_quiet
     def __mul__(self, other: Operand) -> Tensor:
         b = _tensor(other, "other")
         a_data, b_data = self.data, b.data
@@ -199,6 +246,7 @@ class Tensor:
             lambda t: t[0] * b_data + a_data * t[1],
         )
 
+    @_quiet
     def __truediv__(self, other: Operand) -> Tensor:
         b = _tensor(other, "other")
         a_data, b_data = self.data, b.data
@@ -213,6 +261,7 @@ class Tensor:
             lambda t: t[0] / b_data - a_data * t[1] / b_data**2,
         )
 
+    @_quiet
     def __neg__(self) -> Tensor:
         return Tensor._result(-self.data, "NegBackward", (self,), lambda g: (-g,), lambda t: -t[0])
 
@@ -231,20 +280,20 @@ class Tensor:
     def __rtruediv__(self, other: Operand) -> Tensor:
         return _tensor(other, "other") / self
 
+    @_quiet
     def __pow__(self, exponent: float) -> Tensor:
         if isinstance(exponent, bool) or not isinstance(
             exponent, (int, float, np.integer, np.floating)
         ):
             raise TypeError(f"exponent must be a real number, got {type(exponent).__name__}")
         p, a = float(exponent), self.data
-        # 0 ** -1 is inf and (-1) ** 0.5 is nan, as in torch, which does not warn either.
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = a**p
-            slope = p * a ** (p - 1) if p != 0 else np.zeros_like(a)
+        out = a**p
+        slope = p * a ** (p - 1) if p != 0 else np.zeros_like(a)
         return Tensor._result(
             out, "PowBackward", (self,), lambda g: (g * slope,), lambda t: slope * t[0]
         )
 
+    @_quiet
     def __matmul__(self, other: Operand) -> Tensor:
         b = _tensor(other, "other")
         if not (1 <= self.data.ndim <= 2 and 1 <= b.data.ndim <= 2):
@@ -268,6 +317,7 @@ class Tensor:
             lambda t: np.asarray(t[0] @ b.data + self.data @ t[1]),
         )
 
+    @_quiet
     def sum(self) -> Tensor:
         """The sum of all entries; its VJP copies the gradient to every entry."""
         shape = self.shape
@@ -279,17 +329,20 @@ class Tensor:
             lambda t: np.asarray(t[0].sum()),
         )
 
+    @_quiet
     def mean(self) -> Tensor:
         """The mean of all entries; its VJP shares the gradient out equally."""
         shape, size = self.shape, self.data.size
         return Tensor._result(
-            np.asarray(self.data.mean()),
+            # sum / size rather than NumPy's mean, which warns about an empty tensor.
+            np.asarray(self.data.sum() / size),
             "MeanBackward",
             (self,),
             lambda g: (np.broadcast_to(g / size, shape).copy(),),
-            lambda t: np.asarray(t[0].mean()),
+            lambda t: np.asarray(t[0].sum() / size),
         )
 
+    @_quiet
     def exp(self) -> Tensor:
         """``e`` to the power of each entry; the slope is the result itself."""
         out = np.exp(self.data)
@@ -297,6 +350,7 @@ class Tensor:
             out, "ExpBackward", (self,), lambda g: (g * out,), lambda t: out * t[0]
         )
 
+    @_quiet
     def log(self) -> Tensor:
         """The natural logarithm of each entry; the slope is ``1 / x``."""
         a = self.data
@@ -304,6 +358,7 @@ class Tensor:
             np.log(a), "LogBackward", (self,), lambda g: (g / a,), lambda t: t[0] / a
         )
 
+    @_quiet
     def tanh(self) -> Tensor:
         """The hyperbolic tangent of each entry; the slope is 1 minus the result squared."""
         out = np.tanh(self.data)
@@ -312,6 +367,7 @@ class Tensor:
             out, "TanhBackward", (self,), lambda g: (g * slope,), lambda t: slope * t[0]
         )
 
+    @_quiet
     def relu(self) -> Tensor:
         """Each entry, or 0 where it is negative; the slope is 1 above 0 and 0 elsewhere."""
         # As in PyTorch: the slope is 0 where x <= 0, so also at 0 itself, and 1 elsewhere
@@ -327,6 +383,7 @@ class Tensor:
 
     # --- reverse mode ----------------------------------------------------------------
 
+    @_quiet
     def backward(self, gradient: object = None) -> None:
         """Add the gradient of this tensor with respect to every leaf that requires grad.
 
