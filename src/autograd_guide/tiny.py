@@ -169,7 +169,7 @@ class Tensor:
 
     @property
     def tangent(self) -> Array | None:
-        """Forward mode's direction, of this tensor's shape; ``None``: the tensor does not move."""
+        """Forward mode's direction, of this tensor's shape, or ``None`` if the tensor does not move."""
         return self._tangent
 
     @tangent.setter
