@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import types
@@ -91,10 +92,45 @@ def test_the_reader_notebook_has_the_install_cell_first_stable_ids_and_collapsed
     assert nbformat.writes(executed) == before, "the executed notebook is left untouched"
     assert nbformat.writes(first) == nbformat.writes(second), "same page, same file"
     nbformat.validate(first)
-    assert [cell.source for cell in first.cells] == ["print('install')", "# Page", "1 + 1"]
+    sources = [cell.source for cell in first.cells]
+    assert sources == ["print('install')", "# Page", "#@title Show code\n1 + 1"]
     assert first.cells[0].metadata["tags"] == [notebooks.INSTALL_TAG]
     assert first.cells[2].metadata["jupyter"] == {"source_hidden": True}
     assert "jupyter" not in first.cells[1].metadata
+
+
+def test_a_solution_is_collapsed_in_jupyterlab_and_as_a_colab_form_running_the_same_code() -> None:
+    solution = "# Solution 2\nx = 3\nassert x * 2 == 6  # why: doubling"
+    executed = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(solution, metadata={"tags": ["hide-cell"]})]
+    )
+    cell = notebooks.reader_notebook(executed, "pass").cells[1]
+    assert cell.metadata["jupyter"] == {"source_hidden": True}
+    assert cell.metadata["cellView"] == "form"
+    assert cell.source.splitlines()[0] == "#@title Solution 2", "Colab titles the form with it"
+    assert ast.dump(ast.parse(cell.source)) == ast.dump(ast.parse(solution))
+    nbformat.validate(notebooks.reader_notebook(executed, "pass"))
+
+
+@pytest.mark.parametrize(
+    ("source", "titled"),
+    [
+        ("# Solution 1\nx = 1", "#@title Solution 1\nx = 1"),
+        ("x = 1", "#@title Show code\nx = 1"),
+        ("# @title Kept\nx = 1", "# @title Kept\nx = 1"),
+        ("", "#@title Show code\n"),
+    ],
+)
+def test_a_hidden_cell_gets_a_colab_title_line_that_is_a_comment(source: str, titled: str) -> None:
+    assert notebooks.colab_form_source(source) == titled
+
+
+def test_markdown_cells_are_rewritten_and_code_cells_are_not() -> None:
+    executed = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# Page"), nbformat.v4.new_code_cell("# Page")]
+    )
+    notebook = notebooks.reader_notebook(executed, "pass", markdown=str.upper)
+    assert [cell.source for cell in notebook.cells[1:]] == ["# PAGE", "# Page"]
 
 
 PAGE = (

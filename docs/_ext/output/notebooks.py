@@ -5,7 +5,12 @@ This extension turns it into the notebook a reader gets:
 
 * a first cell that installs what the page imports, when it is missing (Colab
   has torch but not ``autograd_guide``), worked out from the page's imports;
-* solution cells (tagged ``hide-cell``/``hide-input``) collapsed, as on the page.
+* solution cells (tagged ``hide-cell``/``hide-input``) collapsed, as on the page:
+  JupyterLab reads ``jupyter.source_hidden``; Colab shows a cell as a form, its
+  code hidden behind "Show code", when the cell's ``cellView`` is ``"form"``, and
+  titles the form with the cell's ``#@title`` line, a comment to Python;
+* Markdown cells in plain Jupyter Markdown, without MyST's roles, targets and
+  directives (``notebook_markdown``).
 
 It is written twice: to ``<html>/_sources/<page>.ipynb``, which the theme's
 download menu offers next to the ``.md`` source, and to ``<build>/notebooks/``,
@@ -20,7 +25,9 @@ they point Colab at the Markdown file, which Colab cannot open.
 from __future__ import annotations
 
 import copy
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -34,6 +41,7 @@ from sphinx.util import logging
 
 from editions.interface_language import translate
 from execution.cells import imported_modules
+from output.notebook_markdown import NotebookMarkdownError, SiteResolver, plain_markdown
 
 logger = logging.getLogger(__name__)
 
@@ -88,16 +96,50 @@ def install_cell_source(modules: list[str], requirements: dict[str, str]) -> str
     return "\n".join(lines)
 
 
-def reader_notebook(executed: nbformat.NotebookNode, install_source: str) -> nbformat.NotebookNode:
-    """The executed notebook with an install cell first and hidden cells collapsed."""
+def colab_form_source(source: str) -> str:
+    """``source`` with a first line ``#@title ...``, which Colab shows as the form's title.
+
+    A first line that is a comment (``# Solution 2``) becomes the title, a title
+    line stays as it is; otherwise a title line is added. Either way the line is
+    a comment: the code runs as before.
+    """
+    first, newline, rest = source.partition("\n")
+    if re.match(r"#\s*@title\b", first):
+        return source
+    comment = re.fullmatch(r"#(?!@)\s*(\S.*)", first.strip())
+    if comment is not None:
+        return f"#@title {comment.group(1)}{newline}{rest}"
+    return f"#@title Show code\n{source}"
+
+
+def collapse(cell: nbformat.NotebookNode) -> None:
+    """Collapse a code cell's source in JupyterLab and on Colab, keeping what it runs."""
+    cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+    if cell.cell_type == "code":
+        cell.metadata["cellView"] = "form"
+        cell.source = colab_form_source(cell.source)
+
+
+def reader_notebook(
+    executed: nbformat.NotebookNode,
+    install_source: str,
+    markdown: Callable[[str], str] | None = None,
+) -> nbformat.NotebookNode:
+    """The executed notebook with an install cell first and hidden cells collapsed.
+
+    ``markdown`` rewrites each Markdown cell's source (the page's MyST into plain
+    Markdown, :func:`output.notebook_markdown.plain_markdown`).
+    """
     notebook = copy.deepcopy(executed)
     for cell in notebook.cells:
         if cell.cell_type == "code":
             # One stream per name, as the page shows it (nb_merge_streams):
             # how printed text is split into messages depends on timing.
             cell.outputs = coalesce_streams(cell.outputs)
+        elif cell.cell_type == "markdown" and markdown is not None:
+            cell.source = markdown(cell.source)
         if HIDDEN_TAGS & set(cell.metadata.get("tags", [])):
-            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+            collapse(cell)
     install = nbformat.v4.new_code_cell(install_source, metadata={"tags": [INSTALL_TAG]})
     install.pop("id", None)  # ids are optional in nbformat 4.5; a random one breaks reproducibility
     notebook.cells.insert(0, install)
@@ -164,7 +206,13 @@ def _write_notebook(
             location=location,
         )
         return
-    text = nbformat.writes(reader_notebook(executed, install)) + "\n"
+    resolver = SiteResolver(app, pagename)
+    try:
+        notebook = reader_notebook(executed, install, lambda text: plain_markdown(text, resolver))
+    except NotebookMarkdownError as error:
+        logger.warning("the page's notebook would show MyST raw: %s", error, location=location)
+        return
+    text = nbformat.writes(notebook) + "\n"
     for folder in (Path(app.outdir) / "_sources", _notebook_dir(app)):
         target = folder / f"{pagename}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
