@@ -577,7 +577,9 @@ def test_save_refuses_a_path_that_is_no_path():
 
 
 def test_non_tensor_is_refused():
-    with pytest.raises(TypeError, match=re.escape("tensor must be a torch.Tensor, got list")):
+    with pytest.raises(
+        TypeError, match=re.escape("tensor must be a torch.Tensor or a tiny.Tensor, got list")
+    ):
         draw_graph([1.0, 2.0])
 
 
@@ -609,12 +611,14 @@ def test_result_computed_under_no_grad_is_refused():
     [
         pytest.param(
             [("x", torch.ones(1))],
-            "names must be a mapping of str to torch.Tensor, got list",
+            "names must be a mapping of str to tensors (torch or tiny), got list",
             id="list",
         ),
         pytest.param({1: torch.ones(1)}, "names must have str keys, got 1 (int)", id="key"),
         pytest.param(
-            {"x": [1.0]}, "names must map to torch.Tensor values, got list for 'x'", id="value"
+            {"x": [1.0]},
+            "names must map to torch.Tensor or tiny.Tensor values, got list for 'x'",
+            id="value",
         ),
     ],
 )
@@ -1871,5 +1875,7 @@ def test_bad_saved_is_refused_before_any_work_even_for_a_leaf():
     with pytest.raises(TypeError, match="saved must be True or False"):
         draw_graph(x, saved="no")
     # The tensor is checked first, as before.
-    with pytest.raises(TypeError, match=re.escape("tensor must be a torch.Tensor, got list")):
+    with pytest.raises(
+        TypeError, match=re.escape("tensor must be a torch.Tensor or a tiny.Tensor, got list")
+    ):
         draw_graph([1.0], grads=1)

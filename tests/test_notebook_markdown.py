@@ -17,6 +17,8 @@ SITE = "https://example.org/guide/"
 class FakeSite:
     """A site of two labels, one term and two Python names."""
 
+    extensions = frozenset({"amsmath", "colon_fence", "deflist", "dollarmath"})
+
     def label(self, name: str) -> Link:
         labels = {"notation": ("math/notation", "Notation"), "jvp": ("math/forward", "JVPs")}
         if name not in labels:

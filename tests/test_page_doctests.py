@@ -335,39 +335,6 @@ def _pinned_cells() -> list[tuple[Path, int, str, str]]:
     return pinned
 
 
-def test_a_page_that_sets_print_options_leaves_the_next_page_alone(
-    pytester: pytest.Pytester,
-) -> None:
-    # Each page runs in a kernel of its own on the site; under pytest they share a process.
-    write_page(
-        pytester,
-        """
-        ```{code-cell} ipython3
-        import numpy as np
-        np.set_printoptions(precision=2)
-        ```
-        """,
-    )
-    (pytester.path / "second.md").write_text(
-        HEADER
-        + textwrap.dedent(
-            """
-            ```{code-cell} ipython3
-            ---
-            expected: |
-              array([3.14159265])
-            ---
-            import numpy as np
-            np.array([3.14159265])
-            ```
-            """
-        ),
-        encoding="utf-8",
-    )
-    result = pytester.runpytest("-p", "no:cacheprovider", "page.md", "second.md")
-    result.assert_outcomes(passed=2)
-
-
 def test_changing_any_character_of_any_pin_on_the_site_fails() -> None:
     pinned = _pinned_cells()
     assert len(pinned) >= 20, "the site pins fewer outputs than it shows"
@@ -381,35 +348,32 @@ def test_changing_any_character_of_any_pin_on_the_site_fails() -> None:
             assert output_difference(mutated, got, "pin") is not None, (where, mutated)
 
 
-def test_a_page_that_sets_torch_print_options_leaves_the_next_page_alone(
-    pytester: pytest.Pytester,
+# Each page runs in a kernel of its own on the site; under pytest the pages share a process,
+# so print options one page sets must not reach the next.
+PRINT_OPTIONS = [
+    ("numpy", "np.set_printoptions(precision=2)", "np.array([3.14159265])", "array([3.14159265])"),
+    (
+        "torch",
+        "torch.set_printoptions(precision=2)",
+        "torch.tensor([3.14159265], dtype=torch.float64)",
+        "tensor([3.1416], dtype=torch.float64)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("library", "setting", "value", "shown"), PRINT_OPTIONS, ids=["numpy", "torch"]
+)
+def test_a_page_that_sets_print_options_leaves_the_next_page_alone(
+    pytester: pytest.Pytester, library: str, setting: str, value: str, shown: str
 ) -> None:
-    # As the NumPy test above, for torch.set_printoptions (reset to torch's defaults).
-    # In a subprocess: were the reset broken, precision=2 would leak into later tests.
-    write_page(
-        pytester,
-        """
-        ```{code-cell} ipython3
-        import torch
-        torch.set_printoptions(precision=2)
-        ```
-        """,
-    )
+    imports = "import numpy as np\nimport torch\n"
+    write_page(pytester, f"```{{code-cell}} ipython3\n{imports}{setting}\n```\n")
     (pytester.path / "second.md").write_text(
         HEADER
-        + textwrap.dedent(
-            """
-            ```{code-cell} ipython3
-            ---
-            expected: |
-              tensor([3.1416], dtype=torch.float64)
-            ---
-            import torch
-            torch.tensor([3.14159265], dtype=torch.float64)
-            ```
-            """
-        ),
+        + f"```{{code-cell}} ipython3\n---\nexpected: |\n  {shown}\n---\n{imports}{value}\n```\n",
         encoding="utf-8",
     )
+    # In a subprocess: were the reset broken, the setting would leak into later tests too.
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "page.md", "second.md")
     result.assert_outcomes(passed=2)

@@ -40,13 +40,11 @@ def require_any_graph(value: object, name: str) -> torch.Tensor | tiny.Tensor:
     """Return ``value`` if it is a torch or a tiny tensor that requires grad.
 
     A tiny tensor is refused as a torch one is: without ``requires_grad`` it
-    has no graph. (The message for anything else keeps the words of
-    :func:`require_tensor` and adds the other kind.)
+    has no graph.
     """
     if not isinstance(value, torch.Tensor | tiny.Tensor):
         raise TypeError(
-            f"{name} must be a torch.Tensor, got {type(value).__name__};"
-            " a tiny.Tensor is accepted too"
+            f"{name} must be a torch.Tensor or a tiny.Tensor, got {type(value).__name__}"
         )
     _require_requires_grad(value, name)
     return value

@@ -591,15 +591,15 @@ def _require_names(names: object) -> _Named:
         return {}
     if not isinstance(names, Mapping):
         raise TypeError(
-            f"names must be a mapping of str to torch.Tensor, got {type(names).__name__}"
+            f"names must be a mapping of str to tensors (torch or tiny), got {type(names).__name__}"
         )
     for key, value in names.items():
         if not isinstance(key, str):
             raise TypeError(f"names must have str keys, got {key!r} ({type(key).__name__})")
         if not isinstance(value, torch.Tensor | tiny.Tensor):
             raise TypeError(
-                f"names must map to torch.Tensor values, got {type(value).__name__} for {key!r}"
-                " (or to tiny.Tensor values)"
+                "names must map to torch.Tensor or tiny.Tensor values,"
+                f" got {type(value).__name__} for {key!r}"
             )
     return names
 

@@ -39,8 +39,6 @@ from sphinx.application import Sphinx
 from sphinx.directives.code import LiteralIncludeReader
 from sphinx.ext.intersphinx import InventoryAdapter
 
-# The MyST extensions whose syntax a page may use (docs/conf.py's myst_enable_extensions).
-EXTENSIONS = frozenset({"amsmath", "colon_fence", "deflist", "dollarmath"})
 PYTHON_ROLES = frozenset({"func", "class", "mod", "meth", "attr", "exc", "data", "obj"})
 # Sphinx shows a function's or a method's name with parentheses (add_function_parentheses).
 CALLABLE_ROLES = frozenset({"func", "meth"})
@@ -84,6 +82,9 @@ class Link:
 class Resolver(Protocol):
     """What the conversion asks the site about the names a cell refers to."""
 
+    #: The MyST extensions the site enables (``myst_enable_extensions``): the syntax a cell may use.
+    extensions: frozenset[str]
+
     def label(self, name: str) -> Link:
         """The section labelled ``name``; raises :class:`NotebookMarkdownError` if none."""
 
@@ -106,8 +107,8 @@ def escape(text: str) -> str:
 
 
 @cache
-def _parser() -> MarkdownIt:
-    config = MdParserConfig(enable_extensions=set(EXTENSIONS))
+def _parser(extensions: frozenset[str]) -> MarkdownIt:
+    config = MdParserConfig(enable_extensions=set(extensions))
     return create_md_parser(config, RendererHTML)
 
 
@@ -349,7 +350,7 @@ def plain_markdown(source: str, resolver: Resolver) -> str:
 
 def _convert(source: str, resolver: Resolver) -> str:
     """Rewrite the roles, targets and directives that MyST's parser finds in ``source``."""
-    tokens = _parser().parse(source)
+    tokens = _parser(resolver.extensions).parse(source)
     lines = source.splitlines(keepends=True)
     parts: list[str] = []
     line = 0
@@ -393,6 +394,7 @@ class SiteResolver:
         self.env = app.env
         self.docname = docname
         self.base: str = str(app.config.html_baseurl).rstrip("/") + "/"
+        self.extensions = frozenset(app.config.myst_enable_extensions)
 
     def _url(self, docname: str, anchor: str = "") -> str:
         uri: str = self.app.builder.get_target_uri(docname)
