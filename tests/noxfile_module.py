@@ -119,11 +119,16 @@ class FakeSession:
 
 
 def run_under_install_only(
-    noxfile: ModuleType, name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    noxfile: ModuleType,
+    name: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    session_type: type[FakeSession] = FakeSession,
 ) -> list[Command]:
     """What session ``name`` asks of nox under --install-only.
 
     Its build/ and its constraints.txt (a copy of the project's) are in ``tmp_path``.
+    ``session_type`` may stand in for more of nox (a FakeSession whose run() builds).
     """
     build = tmp_path / "build"
     monkeypatch.setattr(noxfile, "BUILD", build)
@@ -133,6 +138,6 @@ def run_under_install_only(
     if not lock.exists():
         shutil.copy(noxfile.LOCK, lock)
     monkeypatch.setattr(noxfile, "LOCK", lock)
-    session = FakeSession(tmp_path / "tmp", python=noxfile.PYTHON)
+    session = session_type(tmp_path / "tmp", python=noxfile.PYTHON)
     getattr(noxfile, name)(session)
     return session.commands

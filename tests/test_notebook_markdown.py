@@ -119,6 +119,22 @@ def test_an_admonition_becomes_a_blockquote_with_a_bold_title(fence: str) -> Non
     )
 
 
+def test_a_note_with_text_after_its_name_reads_it_as_its_body_as_myst_does() -> None:
+    assert convert("```{note} The first line\nand the second.\n```\n") == (
+        "> **Note**\n>\n> The first line\n> and the second.\n"
+    )
+
+
+def test_titles_of_admonitions_and_cards_are_myst_as_on_the_page() -> None:
+    # The page parses a title as inline MyST: its roles are converted, its escapes kept.
+    admonition = ":::{admonition} See {ref}`notation` *now*\nBody.\n:::\n"
+    assert convert(admonition) == (
+        f"> **See [Notation]({SITE}math/notation.html#notation) *now***\n>\n> Body.\n"
+    )
+    card = ":::{grid-item-card} 1\\. 从示例学\n:link: notation\n:link-type: ref\n\nBody.\n:::\n"
+    assert convert(card) == f"- [**1\\. 从示例学**]({SITE}math/notation.html#notation): Body.\n"
+
+
 def test_a_grid_of_cards_becomes_a_list_of_links() -> None:
     source = (
         "::::{grid} 1 1 2 2\n:gutter: 2\n\n"

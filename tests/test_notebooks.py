@@ -14,6 +14,7 @@ import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 from sphinx.errors import ConfigError
 
+from noxfile_module import FakeSession, load_noxfile, run_under_install_only
 from output import notebooks
 from sites import EXT, NOTEBOOK_HEADER, sphinx
 
@@ -30,12 +31,24 @@ def test_a_repository_that_is_not_on_github_is_refused_by_name(address: str) -> 
 
 
 def test_launch_urls_open_the_page_notebook_on_the_notebooks_branch() -> None:
-    urls = notebooks.launch_urls(REPOSITORY + "/", "notebooks", "math/forward-mode")
+    path = notebooks.notebook_path("en", "math/forward-mode")
+    urls = notebooks.launch_urls(REPOSITORY + "/", "notebooks", path)
     assert urls == {
         "Colab": "https://colab.research.google.com/github/owner/name/blob/notebooks/"
         "math/forward-mode.ipynb",
         "Binder": "https://mybinder.org/v2/gh/owner/name/notebooks"
         "?urlpath=lab/tree/math/forward-mode.ipynb",
+    }
+
+
+def test_a_translated_edition_s_notebooks_are_in_the_folder_of_its_language() -> None:
+    path = notebooks.notebook_path("zh_CN", "math/forward-mode")
+    assert path == "zh_CN/math/forward-mode.ipynb"
+    assert notebooks.launch_urls(REPOSITORY, "notebooks", path) == {
+        "Colab": "https://colab.research.google.com/github/owner/name/blob/notebooks/"
+        "zh_CN/math/forward-mode.ipynb",
+        "Binder": "https://mybinder.org/v2/gh/owner/name/notebooks"
+        "?urlpath=lab/tree/zh_CN/math/forward-mode.ipynb",
     }
 
 
@@ -70,6 +83,22 @@ def test_the_install_cell_installs_only_what_is_missing() -> None:
     source = notebooks.install_cell_source(["os", "torch", "surely_not_installed"], requirements)
     assert "os" not in source.split("import importlib.util")[1], "standard library is not installed"
     assert run_install_cell(source) == [("pip", 'install --quiet "surely-not-installed==1.0"')]
+
+
+def test_the_install_cell_s_comment_comes_from_the_interface_catalog(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    english = notebooks.install_cell_source(["surely_not_installed"], {"surely_not_installed": "x"})
+    assert english.startswith(
+        "# Installs what this page imports, where it is missing (Colab has torch but not\n"
+        "# autograd_guide). Run it first; it does nothing where everything is installed.\n"
+    )
+    chinese = {notebooks.INSTALL_COMMENT: "安装本页导入的包。\n请先运行它。"}
+    monkeypatch.setattr(notebooks, "translate", chinese.__getitem__)
+    source = notebooks.install_cell_source(["surely_not_installed"], {"surely_not_installed": "x"})
+    assert source.startswith("# 安装本页导入的包。\n# 请先运行它。\nimport importlib.util\n")
+    assert source.split("import importlib.util")[1] == english.split("import importlib.util")[1]
+    assert run_install_cell(source) == [("pip", 'install --quiet "x"')]
 
 
 def test_a_module_without_a_requirement_is_named() -> None:
@@ -192,6 +221,117 @@ def test_the_built_page_offers_its_notebook_and_launch_buttons(tmp_path: Path) -
     requirements = (tmp_path / "build" / "notebooks" / "requirements.txt").read_text("utf-8")
     assert "--index-url https://download.pytorch.org/whl/cpu" in requirements
     assert requirements.rstrip().endswith("torch==2.13.0")
+
+
+CATALOG = """\
+msgid "Page"
+msgstr "页面"
+
+msgid "Run the cell."
+msgstr "运行这个单元格。"
+"""
+
+
+def make_editions(root: Path, catalog: str = CATALOG) -> Path:
+    """A site of one page with a paragraph, and its catalog in Chinese."""
+    source = make_site(root, "torch")
+    with (source / "conf.py").open("a", encoding="utf-8") as conf:
+        conf.write('locale_dirs = ["locales"]\ngettext_compact = False\n')
+    page = source / "index.md"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("# Page\n", "# Page\n\nRun the cell.\n"),
+        encoding="utf-8",
+    )
+    messages = source / "locales" / "zh_CN" / "LC_MESSAGES"
+    messages.mkdir(parents=True)
+    (messages / "index.po").write_text(catalog, encoding="utf-8")
+    return source
+
+
+def build_chinese(source: Path) -> subprocess.CompletedProcess[str]:
+    # As the docs session does: beside the English site, in a folder of the language.
+    output = source.parent / "build" / "zh_CN" / "html"
+    return sphinx(source, "-q", "-D", "language=zh_CN", output=output)
+
+
+def cells_of(path: Path, kind: str) -> list[dict[str, Any]]:
+    return [cell for cell in read_json(path)["cells"] if cell["cell_type"] == kind]
+
+
+@pytest.mark.slow
+def test_a_translated_edition_writes_translated_notebooks_that_its_buttons_open(
+    tmp_path: Path,
+) -> None:
+    source = make_editions(tmp_path)
+    assert build(source).returncode == 0
+    result = build_chinese(source)
+    assert result.returncode == 0, result.stderr
+    build_dir = tmp_path / "build"
+    english = build_dir / "notebooks" / "index.ipynb"
+    published = build_dir / "zh_CN" / "notebooks" / "zh_CN" / "index.ipynb"
+    download = build_dir / "zh_CN" / "html" / "_sources" / "index.ipynb"
+    assert download.read_text(encoding="utf-8") == published.read_text(encoding="utf-8")
+    markdown = ["".join(cell["source"]) for cell in cells_of(published, "markdown")]
+    assert markdown == ["# 页面\n\n运行这个单元格。"]
+    # The code and its outputs are the English notebook's.
+    code, english_code = cells_of(published, "code"), cells_of(english, "code")
+    assert [cell["outputs"] for cell in code] == [cell["outputs"] for cell in english_code]
+    assert [cell["source"] for cell in code[1:]] == [cell["source"] for cell in english_code[1:]]
+    assert not (build_dir / "zh_CN" / "notebooks" / "requirements.txt").exists()
+    page = (build_dir / "zh_CN" / "html" / "index.html").read_text(encoding="utf-8")
+    assert 'href="_sources/index.ipynb"' in page
+    assert "colab.research.google.com/github/owner/name/blob/notebooks/zh_CN/index.ipynb" in page
+    assert "mybinder.org/v2/gh/owner/name/notebooks?urlpath=lab/tree/zh_CN/index.ipynb" in page
+
+
+@pytest.mark.slow
+def test_text_a_translated_edition_lacks_fails_its_build_naming_page_and_text(
+    tmp_path: Path,
+) -> None:
+    source = make_editions(tmp_path, CATALOG.replace("运行这个单元格。", ""))
+    result = build_chinese(source)
+    assert result.returncode != 0
+    assert (
+        f"{source / 'index.md'}:1: WARNING: the page's zh_CN notebook would show English: "
+        "not translated in "
+    ) in result.stderr
+    assert "index.po: 'Run the cell.'" in result.stderr
+    assert not (tmp_path / "build" / "zh_CN" / "notebooks" / "zh_CN" / "index.ipynb").exists()
+
+
+def test_the_docs_session_puts_each_edition_s_notebooks_in_the_published_tree(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    noxfile = load_noxfile()
+    build_dir = tmp_path / "build"
+    (tmp_path / "locales" / "zh_CN").mkdir(parents=True)
+    monkeypatch.setattr(noxfile, "LOCALES", tmp_path / "locales")
+    stale = build_dir / "notebooks" / "zh_CN" / "removed.ipynb"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}", encoding="utf-8")
+
+    class BuildingSession(FakeSession):
+        """Runs sphinx-build as far as writing one notebook where Sphinx would."""
+
+        def run(self, *args: Any, **kwargs: Any) -> str:
+            super().run(*args, **kwargs)
+            if args[0] == "sphinx-build":
+                html = Path(args[-1])
+                define = [arg for arg in args if arg.startswith("--define=language=")]
+                language = define[0].rpartition("=")[2] if define else "en"
+                path = notebooks.notebook_path(language, "math/notation")
+                target = html.parent / "notebooks" / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(language, encoding="utf-8")
+                html.mkdir(parents=True, exist_ok=True)
+            return ""
+
+    commands = run_under_install_only(noxfile, "docs", monkeypatch, tmp_path, BuildingSession)
+    assert sum(command.args[:1] == ("sphinx-build",) for command in commands) == 2
+    published = build_dir / "notebooks"
+    assert (published / "math" / "notation.ipynb").read_text(encoding="utf-8") == "en"
+    assert (published / "zh_CN" / "math" / "notation.ipynb").read_text(encoding="utf-8") == "zh_CN"
+    assert not stale.exists()
 
 
 @pytest.mark.slow

@@ -126,7 +126,18 @@ def files(folder: Path) -> dict[str, bytes]:
 
 @pytest.mark.parametrize(
     "name",
-    ["audit", "bench", "docs", "lint", "lock", "repo_review", "serve", "tests", "translations"],
+    [
+        "audit",
+        "bench",
+        "docs",
+        "lint",
+        "lock",
+        "package",
+        "repo_review",
+        "serve",
+        "tests",
+        "translations",
+    ],
 )
 def test_every_session_only_installs_under_install_only(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str
@@ -224,3 +235,15 @@ def test_read_the_docs_publishes_both_editions_as_the_docs_session_builds_them()
     commands = readthedocs["build"]["commands"]
     assert any(re.fullmatch(r"python -m nox -s docs( -- .*)?", command) for command in commands)
     assert 'cp -r build/html "$READTHEDOCS_OUTPUT/html"' in commands
+
+
+def test_a_readers_environment_gets_the_build_of_torch_the_site_used() -> None:
+    # A plain torch==2.13.0 lets pip take PyPI's CUDA build (2.13.0+cu130 seen here).
+    version = NOXFILE.TORCH_VERSION
+    assert NOXFILE.reader_torch_pins("linux", None) == [f"torch=={version}+cpu"]
+    assert NOXFILE.reader_torch_pins("linux", "https://example.org/cpu") == [
+        f"torch=={version}+cpu"
+    ]
+    assert NOXFILE.reader_torch_pins("linux", "") == []  # PyPI's build asked for
+    assert NOXFILE.reader_torch_pins("darwin", None) == []
+    assert NOXFILE.reader_torch_pins("win32", None) == []

@@ -1,9 +1,10 @@
-"""The shell steps of the weekly newest-releases workflow, run here on the files its steps leave."""
+"""The workflows' conventions, and their shell steps run here: the weekly newest releases, the release."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,13 +12,52 @@ from pathlib import Path
 import pytest
 import yaml
 
+from noxfile_module import load_noxfile
+
 ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 NEWEST = yaml.safe_load((ROOT / ".github" / "workflows" / "newest.yml").read_text("utf-8"))
+RELEASE = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text("utf-8"))
 
 
-def step(job: str, name: str) -> dict:
-    (found,) = [s for s in NEWEST["jobs"][job]["steps"] if s.get("name") == name]
+def step(job: str, name: str, workflow: dict | None = None) -> dict:
+    steps = (workflow or NEWEST)["jobs"][job]["steps"]
+    (found,) = [s for s in steps if s.get("name") == name]
     return found
+
+
+def uses(workflow: dict, job: str, action: str) -> dict:
+    """The one step of ``job`` that uses ``action`` (owner/name)."""
+    (found,) = [
+        s for s in workflow["jobs"][job]["steps"] if s.get("uses", "").startswith(f"{action}@")
+    ]
+    return found
+
+
+# --- Every workflow -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
+def test_every_action_is_pinned_by_commit_sha_with_its_release_beside_it(path: Path) -> None:
+    # A tag can be moved to other code, a SHA cannot; Dependabot updates both.
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    used = [line for line in lines if re.match(r"(- )?uses:", line)]
+    assert used
+    pin = r"(- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*"
+    assert [line for line in used if not re.fullmatch(pin, line)] == []
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
+def test_every_workflow_grants_nothing_by_default_and_checks_out_without_credentials(
+    path: Path,
+) -> None:
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert workflow["permissions"] == {}
+    for job in workflow["jobs"].values():
+        assert "permissions" in job
+        for found in job["steps"]:
+            if found.get("uses", "").startswith("actions/checkout@"):
+                assert found["with"]["persist-credentials"] is False
 
 
 def run_step(
@@ -145,3 +185,84 @@ def test_a_failure_opens_an_issue_or_comments_on_the_open_one(
     assert "https://github.com/o/r/actions/runs/1" in body
     assert "## Python 3.11" in body
     assert "## Python 3.14" in body
+
+
+# --- The release --------------------------------------------------------------------
+
+VERSION = load_noxfile().PYPROJECT["project"]["version"]
+TAG_CHECK = "Refuse a tag that is not the version of pyproject.toml, or not in the changelog"
+
+
+def test_a_release_runs_on_a_pushed_version_tag_only() -> None:
+    # YAML reads the key `on` as True.
+    assert RELEASE[True] == {"push": {"tags": ["v*"]}}
+
+
+def test_the_release_builds_with_the_package_session_and_publishes_what_it_built() -> None:
+    build = RELEASE["jobs"]["build"]
+    assert build["permissions"] == {"contents": "read"}
+    setup = uses(RELEASE, "build", "actions/setup-python")
+    assert setup["with"]["python-version"] in load_noxfile().SUPPORTED_PYTHONS
+    runs = [found.get("run", "") for found in build["steps"]]
+    assert any("python -m nox -s package" in run for run in runs)
+    # The tag is checked before anything is built.
+    assert runs.index(step("build", TAG_CHECK, RELEASE)["run"]) < next(
+        index for index, run in enumerate(runs) if "nox -s package" in run
+    )
+    upload = uses(RELEASE, "build", "actions/upload-artifact")
+    assert upload["with"]["path"] == "build/dist/"
+    download = uses(RELEASE, "publish", "actions/download-artifact")
+    assert download["with"]["name"] == upload["with"]["name"]
+    # Where the publish action looks by default (its input packages-dir).
+    assert download["with"]["path"] == "dist/"
+
+
+def test_the_release_publishes_by_trusted_publishing_with_nothing_but_an_id_token() -> None:
+    publish = RELEASE["jobs"]["publish"]
+    assert publish["needs"] == "build"
+    assert publish["environment"]["name"] == "pypi"
+    assert publish["permissions"] == {"id-token": "write"}
+    action = uses(RELEASE, "publish", "pypa/gh-action-pypi-publish")
+    assert not {"user", "password"} & set(action.get("with", {}))
+    assert "secrets." not in (ROOT / ".github" / "workflows" / "release.yml").read_text("utf-8")
+
+
+def check_tag(folder: Path, tag: str, heading: str) -> subprocess.CompletedProcess[str]:
+    """Run the release's tag check on a copy of pyproject.toml and a changelog with ``heading``."""
+    shutil.copy(ROOT / "pyproject.toml", folder / "pyproject.toml")
+    (folder / "CHANGELOG.md").write_text(f"# Changelog\n\n{heading}\n\n- Added.\n", "utf-8")
+    found = step("build", TAG_CHECK, RELEASE)
+    return run_step(found["run"], folder, {"TAG": tag}, found.get("shell"))
+
+
+def test_the_tag_of_the_version_with_a_dated_changelog_section_is_released(
+    tmp_path: Path,
+) -> None:
+    run = check_tag(tmp_path, f"v{VERSION}", f"## [{VERSION}] - 2026-12-01")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"Releasing autograd-guide {VERSION}" in run.stdout
+
+
+@pytest.mark.parametrize("tag", ["v9.9.9", VERSION, f"v{VERSION}rc1", f"release-{VERSION}"])
+def test_a_tag_that_is_not_v_and_the_version_is_refused(tmp_path: Path, tag: str) -> None:
+    run = check_tag(tmp_path, tag, f"## [{VERSION}] - 2026-12-01")
+    assert run.returncode == 1
+    assert f"::error::the tag {tag} is not v{VERSION}" in run.stdout
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        f"## [{VERSION}] - unreleased",
+        f"## [{VERSION}]",
+        "## [0.0.9] - 2026-12-01",
+        # The dots of the version are dots, not any character.
+        f"## [{VERSION.replace('.', 'x')}] - 2026-12-01",
+    ],
+)
+def test_a_version_without_a_dated_changelog_section_is_refused(
+    tmp_path: Path, heading: str
+) -> None:
+    run = check_tag(tmp_path, f"v{VERSION}", heading)
+    assert run.returncode == 1
+    assert f"::error::CHANGELOG.md has no section '## [{VERSION}] - YYYY-MM-DD'" in run.stdout

@@ -22,7 +22,18 @@ from scratch, that records a graph, runs it backward and pushes tangents
 forward, and is tested against PyTorch. It is a module of its own, imported as
 ``from autograd_guide import tiny``; its ``Tensor`` and ``jvp`` are not
 PyTorch's.
+
+``__version__`` is the version of the package as installed, read from its
+metadata, which takes it from ``pyproject.toml``, the one place it is written;
+it is the version pip reports:
+
+>>> from importlib.metadata import version
+>>> import autograd_guide
+>>> autograd_guide.__version__ == version("autograd-guide")
+True
 """
+
+from importlib.metadata import version as _version
 
 # tiny as a module, not its names: tiny.Tensor and tiny.jvp are not torch's.
 # It imports NumPy only, which torch has already imported.
@@ -47,4 +58,6 @@ __all__ = [
     "vjp",
 ]
 
-__version__ = "0.1.0"
+# From the metadata of the installed distribution, so that the number is
+# written once: a second copy here would have to be kept equal by hand.
+__version__: str = _version("autograd-guide")

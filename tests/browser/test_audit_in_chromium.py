@@ -37,6 +37,25 @@ FAULTY = """<!DOCTYPE html>
 </main></body>
 </html>
 """
+# Contrast: the article's text checked in full at one viewport, and again at the
+# other only where the article looks different there; the page around it at both.
+PALE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Pale</title><link rel="icon" href="icon.svg"></head>
+<body><header><p style="color:#c8c8c8">Pale around the article</p></header>
+<main><article><h1>Pale</h1><p style="color:#c0c0c0">Pale in the article</p></article></main>
+</body>
+</html>
+"""
+NARROW = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>Narrow</title><link rel="icon" href="icon.svg">
+<style>@media (max-width: 600px) { .fades { color: #c0c0c0 } }</style></head>
+<body><main><article><h1>Narrow</h1><p class="fades">Pale on a phone only</p></article></main>
+</body>
+</html>
+"""
 ICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2 2"><rect width="2" height="2"/></svg>'
 )
@@ -48,6 +67,8 @@ def audit(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProce
     site = tmp_path_factory.mktemp("site")
     (site / "index.html").write_text(CLEAN, encoding="utf-8")
     (site / "faulty.html").write_text(FAULTY, encoding="utf-8")
+    (site / "pale.html").write_text(PALE, encoding="utf-8")
+    (site / "narrow.html").write_text(NARROW, encoding="utf-8")
     (site / "icon.svg").write_text(ICON, encoding="utf-8")
     jar_cache = os.environ.get("AUTOGRAD_GUIDE_AUDIT_TOOLS")
     return subprocess.run(
@@ -71,7 +92,7 @@ def test_the_audit_fails_and_the_clean_page_has_no_finding(
 ) -> None:
     assert audit.returncode == 1, audit.stdout + audit.stderr
     assert failures(audit, "index.html") == []
-    assert "2 pages" in audit.stdout
+    assert "4 pages" in audit.stdout
 
 
 @pytest.mark.parametrize(
@@ -93,3 +114,25 @@ def test_each_fault_fails_naming_the_page(
 ) -> None:
     found = failures(audit, "faulty.html")
     assert any(finding in line for line in found), "\n".join(found) or audit.stdout + audit.stderr
+
+
+def axe_contrast(run: subprocess.CompletedProcess[str], page: str, viewport: str) -> list[str]:
+    """The color-contrast findings of ``page`` at ``viewport``."""
+    return [line for line in failures(run, page) if f"[{viewport}]: axe: color-contrast" in line]
+
+
+def test_the_articles_contrast_is_checked_at_the_second_viewport_only_where_it_looks_different(
+    audit: subprocess.CompletedProcess[str],
+) -> None:
+    # Pale text in the article and around it: the first viewport finds both.
+    (desktop,) = axe_contrast(audit, "pale.html", "desktop")
+    assert "header > p" in desktop, desktop
+    assert "article > p" in desktop, desktop
+    # The article looks the same on the phone: only the text around it is checked again.
+    (mobile,) = axe_contrast(audit, "pale.html", "mobile")
+    assert "header > p" in mobile, mobile
+    assert "article" not in mobile, mobile
+    # Text that only a phone's width makes pale is found there, in the article.
+    assert axe_contrast(audit, "narrow.html", "desktop") == []
+    (narrow,) = axe_contrast(audit, "narrow.html", "mobile")
+    assert narrow.endswith(" at p"), narrow

@@ -20,3 +20,6 @@ class Visit:
     headings: list[str] = field(default_factory=list)
     images_without_alt: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    # True when axe checked the contrast of the page's chrome only: its article
+    # looked as at the viewport that checked it in full.
+    contrast_outside_article: bool = False

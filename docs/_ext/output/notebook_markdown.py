@@ -10,7 +10,8 @@ renders it:
   anchor, ``{py:func}`` and the other Python roles links to the Python, PyTorch or
   site documentation (``~`` shows the last name only), plain code when no
   inventory holds the name; ``{math}`` becomes dollar math;
-* directives become Markdown: an admonition a blockquote with a bold title, a grid
+* directives become Markdown: an admonition a blockquote with a bold title (its
+  own, MyST as on the page, or its kind's label in the edition's language), a grid
   of cards and a toctree a list of links, a glossary a list of bold terms,
   ``{literalinclude}`` the included code as a fenced block.
 
@@ -38,6 +39,7 @@ from myst_parser.parsers.mdit import create_md_parser
 from sphinx.application import Sphinx
 from sphinx.directives.code import LiteralIncludeReader
 from sphinx.ext.intersphinx import InventoryAdapter
+from sphinx.locale import admonitionlabels
 
 PYTHON_ROLES = frozenset({"func", "class", "mod", "meth", "attr", "exc", "data", "obj"})
 # Sphinx shows a function's or a method's name with parentheses (add_function_parentheses).
@@ -58,6 +60,9 @@ ADMONITIONS = frozenset(
         "warning",
     }
 )
+# The admonitions whose first line is their title; the others, which have a title of their
+# own ("Note", in the edition's language), read it as the first line of their body.
+TITLED_ADMONITIONS = frozenset({"admonition", "dropdown"})
 # The options of literalinclude that choose which text it shows.
 _INCLUDE_OPTIONS = frozenset(
     {"pyobject", "lines", "dedent", "start-after", "end-before", "start-at", "end-at"}
@@ -107,7 +112,8 @@ def escape(text: str) -> str:
 
 
 @cache
-def _parser(extensions: frozenset[str]) -> MarkdownIt:
+def markdown_parser(extensions: frozenset[str]) -> MarkdownIt:
+    """MyST's own markdown-it parser, with the MyST ``extensions`` a site enables."""
     config = MdParserConfig(enable_extensions=set(extensions))
     return create_md_parser(config, RendererHTML)
 
@@ -177,7 +183,11 @@ def _directive(token: Token) -> _Directive:
         while lines and re.match(r"^:[\w-]+:", lines[0]):
             key, _, value = lines.pop(0)[1:].partition(":")
             options[key] = value.strip() or None
-    return _Directive(name.strip(), argument.strip(), options, "\n".join(lines).strip("\n"))
+    name, argument = name.strip(), argument.strip()
+    if name in ADMONITIONS and name not in TITLED_ADMONITIONS and argument:
+        # No title: MyST reads the text after the name as the body's first line.
+        lines, argument = [argument, *lines], ""
+    return _Directive(name, argument, options, "\n".join(lines).strip("\n"))
 
 
 def _fenced(text: str, language: str) -> str:
@@ -201,11 +211,12 @@ def convert_directive(token: Token, resolver: Resolver) -> str:
         NotebookMarkdownError: If the directive has no notebook form.
     """
     directive = _directive(token)
-    body = plain_markdown(directive.body, resolver).strip("\n") if directive.body else ""
     name = directive.name
+    body = plain_markdown(directive.body, resolver).strip("\n") if directive.body else ""
     if name in ADMONITIONS:
-        title = directive.argument or ("See also" if name == "seealso" else name.capitalize())
-        return _quote(f"**{escape(title)}**\n\n{body}" if body else f"**{escape(title)}**")
+        label = str(admonitionlabels.get(name, name.capitalize()))
+        title = _title(directive.argument, resolver) if directive.argument else escape(label)
+        return _quote(f"**{title}**\n\n{body}" if body else f"**{title}**")
     if name in {"grid", "grid-item"}:
         return body + "\n"
     if name == "grid-item-card":
@@ -225,8 +236,13 @@ def convert_directive(token: Token, resolver: Resolver) -> str:
     raise NotebookMarkdownError(msg)
 
 
+def _title(text: str, resolver: Resolver) -> str:
+    """An admonition's or a card's title, inline MyST as on the page, with its roles converted."""
+    return _convert(text, resolver).strip()
+
+
 def _card(directive: _Directive, body: str, resolver: Resolver) -> str:
-    title = f"**{escape(directive.argument)}**" if directive.argument else ""
+    title = f"**{_title(directive.argument, resolver)}**" if directive.argument else ""
     target = directive.options.get("link")
     if target:
         kind = directive.options.get("link-type") or "url"
@@ -350,7 +366,7 @@ def plain_markdown(source: str, resolver: Resolver) -> str:
 
 def _convert(source: str, resolver: Resolver) -> str:
     """Rewrite the roles, targets and directives that MyST's parser finds in ``source``."""
-    tokens = _parser(resolver.extensions).parse(source)
+    tokens = markdown_parser(resolver.extensions).parse(source)
     lines = source.splitlines(keepends=True)
     parts: list[str] = []
     line = 0

@@ -10,13 +10,20 @@ This extension turns it into the notebook a reader gets:
   code hidden behind "Show code", when the cell's ``cellView`` is ``"form"``, and
   titles the form with the cell's ``#@title`` line, a comment to Python;
 * Markdown cells in plain Jupyter Markdown, without MyST's roles, targets and
-  directives (``notebook_markdown``).
+  directives (``notebook_markdown``); in a translated edition, translated first
+  from the page's catalog (``notebook_translation``), and the install cell's
+  comment from the interface catalog. Code cells and outputs are the English ones.
 
 It is written twice: to ``<html>/_sources/<page>.ipynb``, which the theme's
 download menu offers next to the ``.md`` source, and to ``<build>/notebooks/``,
 a tree with a ``requirements.txt`` that CI publishes to the repository's
 ``notebooks`` branch. The launch buttons open that branch: Colab and Binder can
 only open notebooks stored in a repository, and MyST Markdown is not one.
+A translated edition's notebooks are in a folder of that tree named after its
+language (:func:`notebook_path`), as its pages are in a folder of the site: its
+build, beside the English one, writes them to ``<build>/<language>/notebooks/
+<language>/`` and the docs session of ``noxfile.py`` copies that folder into
+``<build>/notebooks/``; its launch buttons open them there.
 
 The sphinx-book-theme's own launch buttons are not used: for a ``.md`` page
 they point Colab at the Markdown file, which Colab cannot open.
@@ -28,6 +35,7 @@ import copy
 import re
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -40,8 +48,11 @@ from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 from editions.interface_language import translate
+from editions.language_switcher import edition_folder
+from editions.source_language import is_translated_edition
 from execution.cells import imported_modules
 from output.notebook_markdown import NotebookMarkdownError, SiteResolver, plain_markdown
+from output.notebook_translation import NotebookTranslationError, page_catalog, translate_markdown
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +61,11 @@ BINDER = "https://mybinder.org"
 # Cells hidden on the page start collapsed in the notebook too.
 HIDDEN_TAGS = {"hide-cell", "hide-input"}
 INSTALL_TAG = "install-dependencies"
+# The install cell's comment, one message of the interface catalog, its lines as they are.
+INSTALL_COMMENT = (
+    "Installs what this page imports, where it is missing (Colab has torch but not\n"
+    "autograd_guide). Run it first; it does nothing where everything is installed."
+)
 
 
 def github_parts(repository: str) -> tuple[str, str]:
@@ -62,10 +78,19 @@ def github_parts(repository: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-def launch_urls(repository: str, branch: str, docname: str) -> dict[str, str]:
-    """The Colab and Binder addresses that open ``<docname>.ipynb`` on ``branch``."""
+def notebook_path(language: str, docname: str) -> str:
+    """Where page ``docname``'s notebook of edition ``language`` is on the notebooks branch.
+
+    The English notebooks are at the root, each other edition's in a folder of
+    its name, as the editions are on the site: ``zh_CN/math/notation.ipynb``.
+    """
+    return f"{edition_folder(language)}{docname}.ipynb"
+
+
+def launch_urls(repository: str, branch: str, path: str) -> dict[str, str]:
+    """The Colab and Binder addresses that open the notebook at ``path`` on ``branch``."""
     owner, name = github_parts(repository)
-    path = quote(f"{docname}.ipynb")
+    path = quote(path)
     return {
         "Colab": f"{COLAB}/github/{owner}/{name}/blob/{branch}/{path}",
         "Binder": f"{BINDER}/v2/gh/{owner}/{name}/{branch}?urlpath=lab/tree/{path}",
@@ -82,12 +107,8 @@ def install_cell_source(modules: list[str], requirements: dict[str, str]) -> str
     unknown = [module for module in needed if module not in requirements]
     if unknown:
         raise KeyError(", ".join(unknown))
-    lines = [
-        "# Installs what this page imports, where it is missing (Colab has torch but not",
-        "# autograd_guide). Run it first; it does nothing where everything is installed.",
-        "import importlib.util",
-        "",
-    ]
+    comment = str(translate(INSTALL_COMMENT))
+    lines = [*(f"# {line}".rstrip() for line in comment.splitlines()), "import importlib.util", ""]
     for module in needed:
         lines += [
             f'if importlib.util.find_spec("{module}") is None:',
@@ -174,7 +195,22 @@ def _executed_notebook(app: Sphinx, docname: str) -> nbformat.NotebookNode | Non
 
 
 def _notebook_dir(app: Sphinx) -> Path:
+    """The tree the notebooks branch publishes, each notebook at its :func:`notebook_path`."""
     return Path(app.outdir).parent / "notebooks"
+
+
+def _markdown(app: Sphinx, pagename: str) -> Callable[[str], str]:
+    """What makes a Markdown cell of the page plain Markdown, translated first in an edition."""
+    resolver = SiteResolver(app, pagename)
+    if not is_translated_edition(app.config.language):
+        return partial(plain_markdown, resolver=resolver)
+    catalog = page_catalog(app, pagename)
+
+    def markdown(text: str) -> str:
+        translated = translate_markdown(text, catalog.translate, resolver.extensions)
+        return plain_markdown(translated, resolver)
+
+    return markdown
 
 
 def _is_notebook(app: Sphinx, docname: str) -> bool:
@@ -206,15 +242,22 @@ def _write_notebook(
             location=location,
         )
         return
-    resolver = SiteResolver(app, pagename)
     try:
-        notebook = reader_notebook(executed, install, lambda text: plain_markdown(text, resolver))
+        notebook = reader_notebook(executed, install, _markdown(app, pagename))
+    except NotebookTranslationError as error:
+        logger.warning(
+            "the page's %s notebook would show English: %s",
+            app.config.language,
+            error,
+            location=location,
+        )
+        return
     except NotebookMarkdownError as error:
         logger.warning("the page's notebook would show MyST raw: %s", error, location=location)
         return
     text = nbformat.writes(notebook) + "\n"
-    for folder in (Path(app.outdir) / "_sources", _notebook_dir(app)):
-        target = folder / f"{pagename}.ipynb"
+    published = _notebook_dir(app) / notebook_path(app.config.language, pagename)
+    for target in (Path(app.outdir) / "_sources" / f"{pagename}.ipynb", published):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     # The theme offers "_sources/<ipynb_source>" in the page's download menu.
@@ -226,7 +269,8 @@ def _add_launch_buttons(
 ) -> None:
     if "ipynb_source" not in context or "header_buttons" not in context:
         return
-    urls = launch_urls(app.config.notebooks_repository, app.config.notebooks_branch, pagename)
+    path = notebook_path(app.config.language, pagename)
+    urls = launch_urls(app.config.notebooks_repository, app.config.notebooks_branch, path)
     icons = {"Colab": "_static/images/logo_colab.png", "Binder": "_static/images/logo_binder.svg"}
     buttons = [
         {
@@ -256,7 +300,8 @@ def _add_launch_buttons(
 def _write_environment(app: Sphinx, exception: Exception | None) -> None:
     """Give the notebooks tree the environment Binder builds and a README for the branch."""
     folder = _notebook_dir(app)
-    if exception is not None or not folder.exists():
+    # An edition's notebooks join the English tree (noxfile.py), whose environment is Binder's.
+    if exception is not None or not folder.exists() or is_translated_edition(app.config.language):
         return
     lines = [
         "# Binder builds its environment from this file. PyTorch's CPU index first: the",
