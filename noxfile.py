@@ -162,11 +162,16 @@ def torch_index_options(platform: str, override: str | None, finds_cpu_build: bo
     return ["--extra-index-url", TORCH_CPU_INDEX]
 
 
-def _finds_cpu_torch(session: nox.Session, *options: str) -> bool | None:
-    """Whether pip, with ``options``, finds torch's CPU build (None: nox installs nothing, -R)."""
+def _finds_cpu_torch(session: nox.Session, *options: str, always: bool = False) -> bool | None:
+    """Whether pip, with ``options``, finds torch's CPU build (None: nox installs nothing, -R).
+
+    ``always`` asks even when nox installs nothing, for an environment the
+    session makes itself (the notebooks' reader's, made anew on every run).
+    """
     # Resolves torch alone, without downloading it: a local wheel is read
     # from disk, and where the build is missing pip fails in a second.
-    probe = session.run_install(
+    runner = session.run if always else session.run_install
+    probe = runner(
         "python",
         "-m",
         "pip",
@@ -182,11 +187,11 @@ def _finds_cpu_torch(session: nox.Session, *options: str) -> bool | None:
     return None if probe is None else f"Would install torch-{TORCH_VERSION}+cpu" in str(probe)
 
 
-def _torch_index(session: nox.Session) -> list[str]:
+def _torch_index(session: nox.Session, *, always: bool = False) -> list[str]:
     override = os.environ.get(TORCH_INDEX_VARIABLE)
     if override is not None or sys.platform != "linux":
         return torch_index_options(sys.platform, override, finds_cpu_build=False)
-    finds = _finds_cpu_torch(session)
+    finds = _finds_cpu_torch(session, always=always)
     if finds is None:
         return []  # nothing will be installed
     options = torch_index_options(sys.platform, None, finds)
@@ -194,7 +199,7 @@ def _torch_index(session: nox.Session) -> list[str]:
     # retry it for every package (8 s each, minutes for the lock) and then take
     # PyPI's CUDA build, gigabytes that the site does not need.
     reached = ["--index-url", TORCH_CPU_INDEX, "--retries", "0", "--timeout", "30"]
-    if options and not _finds_cpu_torch(session, *reached):
+    if options and not _finds_cpu_torch(session, *reached, always=always):
         session.error(
             f"pip finds torch's CPU build ({TORCH_VERSION}+cpu) neither as it is configured"
             f" nor at {TORCH_CPU_INDEX} (unreachable from here, or without it): set"
@@ -295,7 +300,7 @@ def install(
     requirements += also
     lock = ["--constraint", str(lock_path())] if locked else []
     torch = any(Requirement(req).name == "torch" for req in requirements)
-    index = _torch_index(session) if torch or torch_index else []
+    index = _torch_index(session, always=torch_index and not torch) if torch or torch_index else []
     base = (SEEDED if locked else []) + (BUILD_REQUIRES if project else [])
     session.install(*lock, *(index if torch else []), *base, *requirements)
     if project:
@@ -512,8 +517,12 @@ def notebooks(session: nox.Session) -> None:
         "--prefix",
         str(BUILD / "reader" / "env"),
         *(f"--pin={pin}" for pin in pins),
-        # Each translated edition's notebooks, in a folder named after its language.
+        # Each translated edition's notebooks, in a folder named after its language,
+        # are checked to hold the English notebooks' code and outputs cell for cell
+        # rather than run: the same code again, 65 s of the check's 12 min budget
+        # (`-- --translations run` runs them too: 80 notebooks, 0 differences).
         *(f"--translation={path.name}" for path in sorted(LOCALES.iterdir()) if path.is_dir()),
+        "--translations=compare",
         *session.posargs,
         env={"PYTHONPATH": str(ROOT / "tools"), **pip_env},
     )

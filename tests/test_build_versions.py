@@ -3,25 +3,45 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
 import torch
+from sphinx.errors import ConfigError
 
-import autograd_guide
 from editions.interface_language import catalog_path, english_interface_text
-from output.build_versions import footer, installed_versions
+from output.build_versions import build_versions, footer
 from sites import EXT, sphinx
 
 DOCS = EXT.parent
+PYPROJECT = DOCS.parent / "pyproject.toml"
+# The version the notebooks install (docs/conf.py), read here on its own.
+VERSION = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["version"]
 
 
-def test_the_versions_are_those_of_the_packages_the_kernel_imports() -> None:
-    # The build's environment is the kernel's: what torch and the package say of themselves.
-    assert installed_versions() == {
-        "package": autograd_guide.__version__,
-        "torch": torch.__version__,
-    }
+def test_the_footer_names_the_version_of_pyproject_and_the_torch_the_kernel_imports() -> None:
+    # torch.__version__ comes from torch/version.py, not from the metadata the footer reads.
+    assert build_versions() == {"package": VERSION, "torch": torch.__version__}
+
+
+def test_a_package_installed_at_another_version_than_pyproject_stops_the_build(
+    tmp_path: Path,
+) -> None:
+    # What `nox -R` leaves after a version bump: metadata older than pyproject.toml.
+    bumped = tmp_path / "pyproject.toml"
+    bumped.write_text(
+        PYPROJECT.read_text(encoding="utf-8").replace(
+            f'version = "{VERSION}"', 'version = "99.0.0"', 1
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ConfigError,
+        match=rf"pyproject\.toml says autograd-guide 99\.0\.0, .* but autograd-guide"
+        rf" {re.escape(VERSION)} is installed .* without -R",
+    ):
+        build_versions(bumped)
 
 
 def test_the_footer_names_both_versions_and_escapes_them() -> None:
@@ -66,7 +86,7 @@ def footer_of(html: str) -> str:
 @pytest.mark.slow
 def test_every_edition_names_the_versions_in_its_footer(tmp_path: Path) -> None:
     source = site(tmp_path)
-    versions = installed_versions()
+    versions = build_versions()
     english = sphinx(source, "-b", "html", output=tmp_path / "en")
     assert english.returncode == 0, english.stderr
     html = (tmp_path / "en" / "index.html").read_text(encoding="utf-8")

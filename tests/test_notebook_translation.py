@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import types
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import pytest
 import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
+from hypothesis import example, given
+from hypothesis import strategies as st
 from myst_nb.core.read import read_myst_markdown_notebook
+from sphinx.application import Sphinx
 
 from output.notebook_markdown import markdown_parser
 from output.notebook_translation import (
     NotebookTranslationError,
     PageCatalog,
+    _parse_noqa,
+    _strip_blank_lines,
+    catalog_domain,
     message,
+    page_catalog,
     read_catalogs,
     translate_markdown,
 )
@@ -254,6 +265,24 @@ def test_a_directive_without_a_translation_rule_is_named() -> None:
         translate("```{eval-rst}\n.. note:: x\n```\n", {})
 
 
+@pytest.mark.parametrize(
+    ("source", "lookup", "cause"),
+    [
+        # markdown-it reads a lone CR as a line end, the edits count lines by LF.
+        ("Some text\r- an item\r- another\r", "译{}".format, IndexError),
+        # A translate function that fails in its own way, here a dict's lookup.
+        ("# A title\n", {"Other": "其他"}.__getitem__, KeyError),
+    ],
+)
+def test_an_unexpected_failure_is_a_translation_error_naming_the_text(
+    source: str, lookup: Callable[[str], str], cause: type[Exception]
+) -> None:
+    expected = re.escape(f"could not translate {source!r}: {cause.__name__}")
+    with pytest.raises(NotebookTranslationError, match=expected) as info:
+        translate_markdown(source, lookup, EXTENSIONS)
+    assert isinstance(info.value.__cause__, cause)
+
+
 def write_catalog(path: Path, entries: list[tuple[str, str, bool]]) -> Path:
     po = Catalog(locale="zh_CN")
     for msgid, msgstr, fuzzy in entries:
@@ -276,6 +305,41 @@ def test_fuzzy_and_empty_messages_count_as_untranslated(tmp_path: Path) -> None:
             page.translate(text)
 
 
+def test_fuzzy_messages_are_used_where_the_site_allows_them_as_sphinx_does(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "locales" / "zh_CN" / "LC_MESSAGES"
+    write_catalog(folder / "page.po", [("Done.", "完成。", False), ("Fuzzy.", "模糊。", True)])
+    for allowed in (False, True):
+        config = types.SimpleNamespace(
+            language="zh_CN",
+            locale_dirs=["locales"],
+            gettext_compact=False,
+            gettext_allow_fuzzy_translations=allowed,
+        )
+        app = cast("Sphinx", types.SimpleNamespace(srcdir=str(tmp_path), config=config))
+        expected = {"Done.": "完成。", "Fuzzy.": "模糊。"} if allowed else {"Done.": "完成。"}
+        assert dict(page_catalog(app, "page").messages) == expected
+
+
+def test_a_message_with_a_context_is_not_used_as_sphinx_looks_up_text_alone(
+    tmp_path: Path,
+) -> None:
+    po = Catalog(locale="zh_CN")
+    po.add("Text.", "文本。", context="menu")
+    with (tmp_path / "page.po").open("wb") as file:
+        write_po(file, po)
+    assert not read_catalogs([tmp_path / "page.po"]).messages
+
+
+def test_a_catalog_that_cannot_be_read_is_an_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "page.po"
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=nonsense\\n"\n'
+    path.write_text(header + '\nmsgid "Text."\nmsgstr "文本。"\n', encoding="utf-8")
+    with pytest.raises(NotebookTranslationError, match=r"could not read the catalog .*page\.po"):
+        read_catalogs([path])
+
+
 def test_a_page_without_a_catalog_is_named_with_where_its_catalog_should_be(
     tmp_path: Path,
 ) -> None:
@@ -291,6 +355,48 @@ def test_the_first_catalog_found_wins(tmp_path: Path) -> None:
     )
     page = read_catalogs([first, second])
     assert (page.translate("Text."), page.translate("More.")) == ("甲。", "更多。")
+
+
+# --- The private upstream functions mirrored ----------------------------------------------
+# notebook_translation.py writes these few lines itself instead of importing them: if
+# Sphinx or MyST change (or drop) theirs, these tests fail, and the copy must follow.
+
+LINES = st.text(alphabet=" \t\n\r\\#noqaX\u2028\x0c", max_size=30)
+
+
+@given(LINES)
+@example("One line\\\nand the next.\\")
+@example("a \\  \r\nb\\\u2028c\\ d")
+def test_message_is_what_sphinx_extracts(text: str) -> None:
+    from sphinx.util.nodes import _clean_extracted_message
+
+    assert message(text) == _clean_extracted_message(text)
+
+
+@given(LINES)
+@example("Translated. #noqa")
+@example("Escaped \\#noqa")
+@example("Two\nlines # NOQA \n")
+def test_noqa_is_dropped_as_sphinx_drops_it(text: str) -> None:
+    from sphinx.transforms.i18n import parse_noqa
+
+    assert _parse_noqa(text) == parse_noqa(text)[0]
+
+
+@given(LINES)
+@example("\n  \n  x = 1\n\n  y\n \n")
+def test_blank_lines_are_stripped_from_math_as_myst_strips_them(text: str) -> None:
+    from myst_parser.mdit_to_docutils.base import strip_blank_lines
+
+    assert _strip_blank_lines(text) == strip_blank_lines(text)
+
+
+@pytest.mark.parametrize("compact", [False, True, "site"])
+@pytest.mark.parametrize("docname", ["index", "math/notation", "a/b/c"])
+def test_a_page_s_catalog_is_the_domain_sphinx_gives_it(docname: str, compact: bool | str) -> None:
+    from sphinx.util.i18n import docname_to_domain
+
+    assert catalog_domain(docname, compact) == docname_to_domain(docname, compact)
 
 
 # --- What Sphinx extracts ----------------------------------------------------------------

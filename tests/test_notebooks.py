@@ -299,6 +299,22 @@ def test_text_a_translated_edition_lacks_fails_its_build_naming_page_and_text(
     assert not (tmp_path / "build" / "zh_CN" / "notebooks" / "zh_CN" / "index.ipynb").exists()
 
 
+@pytest.mark.slow
+def test_a_catalog_the_notebook_cannot_read_fails_the_build_naming_the_page(
+    tmp_path: Path,
+) -> None:
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=nonsense\\n"\n\n'
+    source = make_editions(tmp_path, header + CATALOG)
+    result = build_chinese(source)
+    assert result.returncode != 0
+    assert (
+        f"{source / 'index.md'}:1: WARNING: the page's zh_CN notebook would show English: "
+        "could not read the catalog "
+    ) in result.stderr
+    assert "index.po: LookupError: unknown encoding: nonsense" in result.stderr
+    assert "threw an exception" not in result.stderr
+
+
 def test_the_docs_session_puts_each_edition_s_notebooks_in_the_published_tree(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

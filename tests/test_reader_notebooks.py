@@ -46,7 +46,7 @@ def test_a_stream_split_into_messages_is_the_text_it_prints():
 def test_memory_addresses_and_the_files_that_warnings_name_may_differ():
     site = cell(
         [
-            value("<Node at 0x7f00aa>"),
+            value("<Node at 0x7f00aa11bb22>"),
             {
                 "output_type": "stream",
                 "name": "stderr",
@@ -56,7 +56,7 @@ def test_memory_addresses_and_the_files_that_warnings_name_may_differ():
     )
     reader = cell(
         [
-            value("<Node at 0x55bb01>"),
+            value("<Node at 0x55bb0199aa00>"),
             {
                 "output_type": "stream",
                 "name": "stderr",
@@ -67,7 +67,7 @@ def test_memory_addresses_and_the_files_that_warnings_name_may_differ():
     assert compare.compare_cell(site, reader) is None
     other = cell(
         [
-            value("<Node at 0x55bb01>"),
+            value("<Node at 0x55bb0199aa00>"),
             {
                 "output_type": "stream",
                 "name": "stderr",
@@ -82,7 +82,20 @@ def test_a_pin_with_an_ellipsis_decides_and_the_kinds_of_output_must_agree():
     site = cell([stdout("took 3.1 ms\n")], expected="took ... ms")
     assert compare.compare_cell(site, cell([stdout("took 12.8 ms\n")])) is None
     assert "does not match" in compare.compare_cell(site, cell([stdout("took long\n")]))
-    assert "does not match" in compare.compare_cell(site, cell([value("'took 1 ms'")]))
+    # The same text displayed as a value instead of printed: other kinds of output.
+    assert "other kinds of output" in compare.compare_cell(site, cell([value("took 1 ms")]))
+
+
+def test_hexadecimal_values_are_compared_and_only_addresses_are_not():
+    assert compare.compare_cell(cell([value("0x10")]), cell([value("0xff")])) is not None
+    site, reader = cell([value("<f at 0x7f00aa11bb22>")]), cell([value("<f at 0x55bb0199aa00>")])
+    assert compare.compare_cell(site, reader) is None
+
+
+def test_a_display_without_text_or_picture_counts_by_its_kinds_of_data():
+    html = {"output_type": "display_data", "metadata": {}, "data": {"text/html": "<b>x</b>"}}
+    assert compare.compare_cell(cell([html]), cell([])) is not None
+    assert compare.compare_cell(cell([html]), cell([html])) is None
 
 
 def test_a_cell_whose_output_varies_is_compared_by_kinds_only():
@@ -126,6 +139,27 @@ def test_a_mismatch_names_the_cell_by_number_and_first_line():
     reader = {"cells": [markdown, {**cell([stdout("2\n")]), "source": "print(1)\n# more"}]}
     (mismatch,) = compare.compare_notebook(site, reader)
     assert str(mismatch).startswith("cell 2 ('print(1)'): the site shows")
+
+
+def test_a_translation_must_have_the_originals_code_and_outputs_but_may_say_other_things():
+    def notebook(install, code, text, printed="1\n"):
+        return {
+            "cells": [
+                {**cell([], tags=[compare.INSTALL_TAG]), "source": install},
+                {"cell_type": "markdown", "source": text, "metadata": {}},
+                {**cell([stdout(printed)]), "source": code},
+            ]
+        }
+
+    original = notebook("# Installs\n%pip install x", "print(1)", "One")
+    translated = notebook("# 安装\n%pip install x", "print(1)", "一")
+    assert compare.same_code(original, translated) == []
+    changed = notebook("# 安装\n%pip install y", "print(2)", "一", printed="2\n")
+    assert compare.same_code(original, changed) == [
+        "cell 1 ('# 安装'): its source differs from the original's",
+        "cell 3 ('print(2)'): its source differs from the original's",
+        "cell 3 ('print(2)'): its outputs differ from the original's",
+    ]
 
 
 def test_install_cells_are_collected_once_each_in_order():
@@ -219,6 +253,20 @@ def test_a_real_run_matches_the_site_or_names_the_notebook_and_cell(kernel):
             " No module named 'no_such_module_here'"
         )
     ]
+
+
+def test_a_notebook_that_cannot_be_run_is_named_and_the_others_still_run(kernel, tmp_path):
+    missing = tmp_path / "kernels" / "no-such-kernel"
+    outcomes = run.run_all({"a.ipynb": site_notebook(code("1"))}, missing, {}, workers=1)
+    (failure,) = outcomes[0].failures()
+    assert failure.startswith("a.ipynb: could not be run: NoSuchKernel"), failure
+
+
+def test_an_existing_folder_that_is_no_environment_is_never_removed(tmp_path):
+    (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(FileExistsError, match="is no virtual environment"):
+        environment.create(tmp_path, {})
+    assert (tmp_path / "keep.txt").exists()
 
 
 @pytest.mark.slow

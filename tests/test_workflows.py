@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 NEWEST = yaml.safe_load((ROOT / ".github" / "workflows" / "newest.yml").read_text("utf-8"))
 RELEASE = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text("utf-8"))
+DOCS = yaml.safe_load((ROOT / ".github" / "workflows" / "docs.yml").read_text("utf-8"))
 
 
 def step(job: str, name: str, workflow: dict | None = None) -> dict:
@@ -58,6 +59,20 @@ def test_every_workflow_grants_nothing_by_default_and_checks_out_without_credent
         for found in job["steps"]:
             if found.get("uses", "").startswith("actions/checkout@"):
                 assert found["with"]["persist-credentials"] is False
+
+
+@pytest.mark.parametrize("name", ["docs.yml", "release.yml"])
+def test_nox_is_installed_at_the_version_of_the_lock(name: str) -> None:
+    # Each session installs with the lock; nox itself, which runs them, too.
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / name).read_text("utf-8"))
+    runs = [
+        line.strip()
+        for job in workflow["jobs"].values()
+        for found in job["steps"]
+        for line in found.get("run", "").splitlines()
+    ]
+    installs = [run for run in runs if "pip install" in run]
+    assert installs == ["python -m pip install --constraint constraints.txt nox"]
 
 
 def run_step(
@@ -266,3 +281,174 @@ def test_a_version_without_a_dated_changelog_section_is_refused(
     run = check_tag(tmp_path, f"v{VERSION}", heading)
     assert run.returncode == 1
     assert f"::error::CHANGELOG.md has no section '## [{VERSION}] - YYYY-MM-DD'" in run.stdout
+
+
+MAIN_CHECK = "Refuse a tag on a commit that is not on main"
+
+
+def test_the_release_checks_the_tag_against_all_of_mains_history_before_anything_else() -> None:
+    build = RELEASE["jobs"]["build"]
+    checkout = uses(RELEASE, "build", "actions/checkout")
+    assert checkout["with"]["fetch-depth"] == 0  # a shallow clone has no origin/main to compare
+    names = [found.get("name") for found in build["steps"]]
+    assert names.index(MAIN_CHECK) == build["steps"].index(checkout) + 1
+    # Values reach the script through its environment, never pasted into it (zizmor).
+    assert "${{" not in step("build", MAIN_CHECK, RELEASE)["run"]
+
+
+def git(folder: Path, *args: str) -> str:
+    environment = {
+        "PATH": os.environ["PATH"],
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "A",
+        "GIT_AUTHOR_EMAIL": "a@example.org",
+        "GIT_COMMITTER_NAME": "A",
+        "GIT_COMMITTER_EMAIL": "a@example.org",
+    }
+    done = subprocess.run(
+        ["git", *args], cwd=folder, env=environment, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def tag_on(folder: Path, commit: str, origin_main: str | None) -> subprocess.CompletedProcess[str]:
+    """Run the main check in ``folder`` as checkout leaves it, for a tag on ``commit``."""
+    if origin_main is not None:
+        git(folder, "update-ref", "refs/remotes/origin/main", origin_main)
+    found = step("build", MAIN_CHECK, RELEASE)
+    env = {"TAG": f"v{VERSION}", "GITHUB_SHA": commit, "GIT_CONFIG_GLOBAL": os.devnull}
+    return run_step(found["run"], folder, env, found.get("shell"))
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> dict[str, str]:
+    """main with two commits, and a branch with one commit that main never merged."""
+    if shutil.which("git") is None:
+        pytest.skip("git, which GitHub's runners have, is not installed here")
+    git(tmp_path, "init", "--quiet", "--initial-branch=main")
+    commits = {}
+    for name in ("merged", "main"):
+        git(tmp_path, "commit", "--quiet", "--allow-empty", "--message", name)
+        commits[name] = git(tmp_path, "rev-parse", "HEAD")
+    git(tmp_path, "switch", "--quiet", "--create", "unreviewed", commits["merged"])
+    git(tmp_path, "commit", "--quiet", "--allow-empty", "--message", "unreviewed")
+    commits["unreviewed"] = git(tmp_path, "rev-parse", "HEAD")
+    return commits
+
+
+@pytest.mark.parametrize("commit", ["main", "merged"])
+def test_a_tag_on_a_commit_of_main_is_released(
+    tmp_path: Path, history: dict[str, str], commit: str
+) -> None:
+    run = tag_on(tmp_path, history[commit], origin_main=history["main"])
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_tag_on_a_commit_that_is_not_on_main_is_refused(
+    tmp_path: Path, history: dict[str, str]
+) -> None:
+    run = tag_on(tmp_path, history["unreviewed"], origin_main=history["main"])
+    assert run.returncode == 1
+    assert (
+        f"::error::the tag v{VERSION} is on commit {history['unreviewed']}, which is not on main"
+        in run.stdout
+    )
+
+
+def test_a_checkout_without_main_is_refused(tmp_path: Path, history: dict[str, str]) -> None:
+    run = tag_on(tmp_path, history["main"], origin_main=None)
+    assert run.returncode == 1
+    assert "::error::origin/main was not fetched" in run.stdout
+
+
+# --- The notebooks branch -----------------------------------------------------------
+
+PYPI_CHECK = "Ask PyPI whether it has the version of autograd-guide that the notebooks install"
+PUBLISHED = "steps.pypi.outputs.published == 'true'"
+
+
+def test_the_notebooks_branch_is_pushed_only_once_pypi_has_their_version() -> None:
+    steps = DOCS["jobs"]["notebooks"]["steps"]
+    gate = step("notebooks", PYPI_CHECK, DOCS)
+    assert steps.index(gate) == 0
+    assert gate["id"] == "pypi"
+    assert gate["env"] == {"VERSION": "${{ needs.build.outputs.package-version }}"}
+    # Every step after the question waits for PyPI's yes.
+    assert [found.get("if") for found in steps[1:]] == [PUBLISHED] * (len(steps) - 1)
+    assert step("notebooks", "Force-push them as a single orphan commit", DOCS) in steps[1:]
+    # The job's output is the version read from pyproject.toml by the build.
+    build = DOCS["jobs"]["build"]
+    assert build["outputs"]["package-version"] == "${{ steps.package.outputs.version }}"
+    # The site is deployed whatever PyPI says.
+    deploy = DOCS["jobs"]["deploy"]
+    assert deploy["needs"] == "build"
+    assert "if" not in deploy
+    assert [found.get("if") for found in deploy["steps"]] == [None]
+
+
+def test_the_build_reads_the_version_the_notebooks_install_from_pyproject(
+    tmp_path: Path,
+) -> None:
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    output = tmp_path / "output"
+    (found,) = [s for s in DOCS["jobs"]["build"]["steps"] if s.get("id") == "package"]
+    run = run_step(found["run"], tmp_path, {"GITHUB_OUTPUT": str(output)}, found.get("shell"))
+    assert run.returncode == 0, run.stderr
+    assert output.read_text(encoding="utf-8") == f"version={VERSION}\n"
+
+
+def ask_pypi(folder: Path, status: str, exit_code: int = 0) -> tuple[str, str, str]:
+    """Run the PyPI step with a stand-in for curl; return stdout, GITHUB_OUTPUT and curl's URL."""
+    bin_dir = folder / "bin"
+    bin_dir.mkdir()
+    curl = bin_dir / "curl"
+    curl.write_text(
+        '#!/bin/bash\nprintf "%s\\n" "${@: -1}" > "$CURL_LOG"\n'
+        'printf "%s" "$STATUS"\nexit "$CURL_EXIT"\n',
+        encoding="utf-8",
+    )
+    curl.chmod(0o755)
+    output = folder / "output"
+    found = step("notebooks", PYPI_CHECK, DOCS)
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_OUTPUT": str(output),
+        "VERSION": VERSION,
+        "STATUS": status,
+        "CURL_EXIT": str(exit_code),
+        "CURL_LOG": str(folder / "curl.log"),
+    }
+    run = run_step(found["run"], folder, env, found.get("shell"))
+    assert run.returncode == 0, run.stdout + run.stderr
+    url = (folder / "curl.log").read_text(encoding="utf-8").strip()
+    return run.stdout, output.read_text(encoding="utf-8"), url
+
+
+def test_a_version_on_pypi_publishes_the_notebooks(tmp_path: Path) -> None:
+    stdout, output, url = ask_pypi(tmp_path, "200")
+    assert url == f"https://pypi.org/pypi/autograd-guide/{VERSION}/json"
+    assert output == "published=true\n"
+    assert "::warning::" not in stdout
+
+
+@pytest.mark.parametrize(
+    ("status", "exit_code", "why"),
+    [
+        ("404", 0, f"autograd-guide {VERSION}, which the notebooks install, is not on PyPI"),
+        # curl's status when it reached no server, and its exit code then.
+        ("000", 7, f"PyPI did not say whether it has autograd-guide {VERSION} (HTTP status 000)"),
+        ("503", 0, "(HTTP status 503)"),
+    ],
+)
+def test_a_version_not_on_pypi_keeps_the_last_releases_notebooks_and_says_so(
+    tmp_path: Path, status: str, exit_code: int, why: str
+) -> None:
+    stdout, output, _ = ask_pypi(tmp_path, status, exit_code)
+    assert output == "published=false\n"
+    assert stdout.startswith("::warning::")
+    assert why in stdout
+    assert (
+        f"the notebooks branch keeps the last release's notebooks until the tag v{VERSION}"
+        " is published" in stdout
+    )

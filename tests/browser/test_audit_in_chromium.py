@@ -72,7 +72,8 @@ def audit(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProce
     (site / "icon.svg").write_text(ICON, encoding="utf-8")
     jar_cache = os.environ.get("AUTOGRAD_GUIDE_AUDIT_TOOLS")
     return subprocess.run(
-        [sys.executable, "-m", "site_audit", str(site), "--base-path", "/site/"]
+        # One tab: the desktop visit of each page comes first, as the contrast test expects.
+        [sys.executable, "-m", "site_audit", str(site), "--base-path", "/site/", "--tabs", "1"]
         + (["--cache", jar_cache] if jar_cache else []),
         capture_output=True,
         text=True,

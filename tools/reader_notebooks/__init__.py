@@ -2,11 +2,18 @@
 
 ``python -m reader_notebooks build/notebooks --wheels build/dist ...`` (what
 ``nox -s notebooks`` runs) creates a new virtual environment holding a Jupyter
-kernel and nothing else (``environment``), runs every notebook's install cell
-in it, one after another, so that pip installs what a reader's first cell would
-(the helper package from the wheel built from this checkout, everything else at
-the lock's versions), then runs every notebook of every edition top to bottom,
-each in a new kernel (``run``), and compares each code cell's text with the
-output the site shows (``compare``). It prints one line per notebook and exits
-non-zero on any error or difference, naming the notebook and the cell.
+kernel and nothing else (``environment``). It runs every distinct install cell of
+the notebooks in it, one after another, so that pip installs what a reader's
+first cell would, at the site's versions: the helper package from the wheel
+built from this checkout, everything else at the lock's versions, torch as the
+site's build (a reader's own cell would take the newest torch its range
+allows). Then it runs every notebook top to bottom, each in a new kernel
+(``run``), and compares each code cell's text with what the site shows
+(``compare``). A translated edition's notebooks are run too, or, with
+``--translations compare``, checked to hold the original's code and outputs
+cell for cell. It prints one line per notebook and exits non-zero on any error
+or difference, naming the notebook and the cell.
+
+All notebooks share the one environment: a notebook whose install cell forgot
+a package that another notebook's installed would still pass.
 """

@@ -79,12 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     kernel = environment.create(prefix, settings)
     with tempfile.TemporaryDirectory(prefix="reader-ipython-") as ipython:
         env = {
-            **os.environ,
+            **environment.kernel_environment(prefix, os.environ),
             **settings,
             # A reader's IPython has no profile of the site's: an empty folder.
             "IPYTHONDIR": ipython,
         }
-        env.pop("PYTHONPATH", None)
         errors = run.install(run.install_cells(notebooks.values()), kernel, env, args.timeout)
         versions = environment.installed(prefix)
         print(
@@ -93,6 +92,13 @@ def main(argv: list[str] | None = None) -> int:
             f" torch {versions.get('torch', 'MISSING')} ({len(versions)} packages)"
             f" in {time.monotonic() - start:.0f} s"
         )
+        # The wheel of this checkout, not a release of the same number from an index.
+        wheel_version = wheels[-1].name.split("-")[1]
+        if versions.get("autograd-guide") != wheel_version:
+            errors.append(
+                f"the install cells installed autograd-guide {versions.get('autograd-guide')},"
+                f" not the wheel {wheels[-1].name}"
+            )
         if errors:
             for line in errors:
                 print(f"FAIL {line}")

@@ -76,9 +76,14 @@ def create(prefix: Path, settings: dict[str, str]) -> Path:
     ``prefix/share/jupyter``.
 
     Raises:
+        FileExistsError: If ``prefix`` exists and is not a virtual environment
+            (one is replaced, anything else left alone).
         subprocess.CalledProcessError: If pip cannot install the kernel.
     """
     if prefix.exists():
+        if not (prefix / "pyvenv.cfg").is_file():
+            msg = f"{prefix} exists and is no virtual environment: not removing it"
+            raise FileExistsError(msg)
         shutil.rmtree(prefix)
     venv.EnvBuilder(with_pip=True, clear=True).create(prefix)
     python = bin_dir(prefix) / "python"
@@ -96,6 +101,28 @@ def create(prefix: Path, settings: dict[str, str]) -> Path:
     spec["display_name"] = "Python 3 (a reader's new environment)"
     (kernel / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
     return kernel
+
+
+def kernel_environment(prefix: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` as a reader's kernel in the environment at ``prefix`` would have it.
+
+    Nothing that points to the Python running this (the nox session's virtual
+    environment: ``VIRTUAL_ENV``, ``PYTHONPATH``, its folder on ``PATH``), and the
+    reader's environment's programs first on ``PATH``, as activating it does, so
+    that ``!pip`` in a cell is the reader's pip.
+
+    Examples:
+        >>> env = kernel_environment(Path("/r"), {"PATH": f"{sys.prefix}/bin:/usr/bin",
+        ...                                        "VIRTUAL_ENV": sys.prefix, "HOME": "/h"})
+        >>> env["PATH"], "VIRTUAL_ENV" in env, env["HOME"]
+        ('/r/bin:/usr/bin', False, '/h')
+    """
+    own = str(bin_dir(Path(sys.prefix)))
+    drop = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "CONDA_PREFIX", "__PYVENV_LAUNCHER__"}
+    env = {key: value for key, value in environ.items() if key not in drop}
+    path = [entry for entry in environ.get("PATH", "").split(os.pathsep) if entry and entry != own]
+    env["PATH"] = os.pathsep.join([str(bin_dir(prefix)), *path])
+    return env
 
 
 def installed(prefix: Path) -> dict[str, str]:

@@ -88,7 +88,16 @@ async def execute(
             client.start_channels()
             try:
                 await client.wait_for_ready(timeout=timeout)
-                runner = NotebookClient(ran, km=manager, timeout=timeout, kernel_name=kernel.name)
+                client.allow_stdin = False  # input() fails at once instead of waiting
+                runner = NotebookClient(
+                    ran,
+                    km=manager,
+                    timeout=timeout,
+                    kernel_name=kernel.name,
+                    # One stream per name, as the site's build stores them: how
+                    # printed text is split into messages depends on timing.
+                    coalesce_streams=True,
+                )
                 runner.kc = client
                 await runner.async_execute()
             except CellTimeoutError as error:
@@ -122,10 +131,14 @@ async def _run_all(
         while queue:
             name = queue.pop(0)
             start = time.monotonic()
-            ran, error = await execute(notebooks[name], kernel, env, timeout)
-            outcome = Outcome(name, time.monotonic() - start, error)
-            if error is None:
-                outcome.mismatches = compare_notebook(notebooks[name], ran)
+            try:
+                ran, error = await execute(notebooks[name], kernel, env, timeout)
+                outcome = Outcome(name, time.monotonic() - start, error)
+                if error is None:
+                    outcome.mismatches = compare_notebook(notebooks[name], ran)
+            except Exception as error:  # noqa: BLE001 (the notebook's outcome, not the run's end)
+                failure = f"could not be run: {type(error).__name__}: {error}"
+                outcome = Outcome(name, time.monotonic() - start, failure)
             outcomes.append(outcome)
             report(outcome)
 

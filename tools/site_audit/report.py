@@ -114,6 +114,12 @@ def summary(reports: list[PageReport]) -> str:
     weights = sorted(report.weight for report in reports if report.visits)
     findings = sum(len(report.failures()) for report in reports)
     lines = [f"{len(reports)} pages, {findings} findings."]
+    once = sum(visit.contrast_outside_article for report in reports for visit in report.visits)
+    if once:
+        lines.append(
+            f"Colour contrast of the article checked at one width only on {once} pages,"
+            " whose article looked the same at both."
+        )
     if weights:
         median = weights[len(weights) // 2]
         lines.append(

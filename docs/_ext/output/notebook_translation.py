@@ -21,10 +21,20 @@ Markdown cell before ``notebook_markdown`` makes it plain Markdown:
 * Code (fences, ``{literalinclude}``, code spans), targets, comments and raw
   HTML are not messages for Sphinx either and stay as written.
 
-A block with text that the catalog does not translate (no entry, an empty or
-fuzzy one) raises :class:`NotebookTranslationError` naming the text: the
-notebook of a translated edition never shows English silently. Neither does a
-translation that is not one paragraph, which Sphinx leaves in English too.
+A block with text that the catalog does not translate (no entry, an empty
+one, or a fuzzy one unless ``gettext_allow_fuzzy_translations``) raises
+:class:`NotebookTranslationError` naming the text: the notebook of a
+translated edition never shows English silently. Neither does a translation
+that is not one paragraph, which Sphinx leaves in English too. Whatever else
+goes wrong in :func:`translate_markdown` or :func:`read_catalogs` raises that
+error too, naming the text or the catalog, so that the build warns naming the
+page instead of stopping with a traceback.
+
+Only public APIs of Sphinx, MyST and Babel are used. The few lines of their
+behaviour that they keep private are written here (:func:`message`,
+:func:`catalog_domain`, ``_parse_noqa``, ``_strip_blank_lines``), each saying
+whose behaviour it mirrors; ``tests/test_notebook_translation.py`` compares
+each with the private original, so a change upstream fails the tests.
 """
 
 from __future__ import annotations
@@ -37,10 +47,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 from markdown_it.token import Token
-from myst_parser.mdit_to_docutils.base import strip_blank_lines
 from sphinx.application import Sphinx
-from sphinx.transforms.i18n import parse_noqa
-from sphinx.util.i18n import docname_to_domain
 
 from output.notebook_markdown import (
     ADMONITIONS,
@@ -60,18 +67,69 @@ class NotebookTranslationError(NotebookMarkdownError):
     """Text of a page that a translated edition's notebook would show untranslated."""
 
 
+# --- Sphinx's and MyST's behaviour, mirrored -----------------------------------------
+# Private upstream; tests/test_notebook_translation.py compares each with its original.
+
+
 def message(text: str) -> str:
     r"""The message Sphinx extracts from a node whose source text is ``text``.
 
-    As ``sphinx.util.nodes.extract_messages``: a backslash ending a line (a hard
-    line break) is dropped, lines are joined by spaces and the ends stripped.
+    Mirrors ``sphinx.util.nodes._clean_extracted_message`` (Sphinx 9), which
+    ``extract_messages`` applies: a backslash ending a line (a hard line break)
+    is dropped with the spaces and tabs around it, lines are joined by spaces
+    and the ends stripped.
 
     Examples:
         >>> message("A paragraph\nof two lines.\\\nThird. ")
         'A paragraph of two lines. Third.'
     """
-    lines = [re.sub(r"[ \t]*\\[ \t]*$", "", line) for line in text.split("\n")]
-    return " ".join(lines).strip() if "\\" in text else text.replace("\n", " ").strip()
+    if "\\" in text:
+        lines = []
+        for line in text.splitlines(keepends=True):
+            head, backslash, tail = line.rpartition("\\")
+            # What follows the last backslash: nothing, or blanks then the line's end.
+            if backslash and (not tail or re.match(r"[ \t]*\s$", tail)):
+                line = head.rstrip(" \t") + tail.lstrip(" \t")
+            lines.append(line)
+        text = "".join(lines)
+    return text.replace("\n", " ").strip()
+
+
+def catalog_domain(docname: str, compact: bool | str) -> str:
+    """The catalog (gettext domain) of page ``docname`` under ``gettext_compact``.
+
+    Mirrors ``sphinx.util.i18n.docname_to_domain`` (Sphinx 9): one catalog per
+    page, one per top-level folder when ``compact`` is true, or the one named.
+    """
+    if isinstance(compact, str):
+        return compact
+    return docname.partition("/")[0] if compact else docname
+
+
+def _parse_noqa(translated: str) -> str:
+    """A translation without the ``#noqa`` that may end it.
+
+    Mirrors ``sphinx.transforms.i18n.parse_noqa`` (Sphinx 9).
+    """
+    found = re.match(r"(.*)(?<!\\)#\s*noqa\s*$", translated, re.DOTALL)
+    return translated if found is None else found.group(1)
+
+
+def _strip_blank_lines(text: str) -> str:
+    """``text`` without its leading and trailing blank lines, as MyST gives a math block.
+
+    Mirrors ``myst_parser.mdit_to_docutils.base.strip_blank_lines`` (MyST-Parser 5).
+    """
+    lines = text.split("\n")
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return "\n".join(lines[start:end])
+
+
+# --- Catalogs ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -101,27 +159,37 @@ class PageCatalog:
         return translated
 
 
-def read_catalogs(paths: Sequence[Path]) -> PageCatalog:
+def read_catalogs(paths: Sequence[Path], *, allow_fuzzy: bool = False) -> PageCatalog:
     """The translated messages of the catalogs ``paths`` that exist, the first one winning.
 
-    A message without translation, translated by spaces only or marked fuzzy is
-    left out, as Sphinx leaves it out (its compiled catalogs skip fuzzy entries).
+    As Sphinx, which compiles each catalog with Babel (``write_mo``) and looks
+    messages up by their text alone: a message without translation, with a
+    context or translated by spaces only is left out, and so is one marked
+    fuzzy unless ``allow_fuzzy`` (``gettext_allow_fuzzy_translations``).
+
+    Raises:
+        NotebookTranslationError: If a catalog cannot be read, naming it.
     """
     found = tuple(path for path in paths if path.exists())
     messages: dict[str, str] = {}
     for path in reversed(found):
-        with path.open("rb") as file:
-            catalog = read_po(file)
+        try:
+            with path.open("rb") as file:
+                catalog = read_po(file)
+        except Exception as error:  # Sphinx warns "reading error" and leaves the page English
+            msg = f"could not read the catalog {path}: {type(error).__name__}: {error}"
+            raise NotebookTranslationError(msg) from error
         for entry in catalog:
+            text = isinstance(entry.id, str) and entry.id and not entry.context
             translated = isinstance(entry.string, str) and entry.string.strip()
-            if isinstance(entry.id, str) and entry.id and translated and not entry.fuzzy:
-                messages[entry.id] = str(entry.string)
+            if text and translated and (allow_fuzzy or not entry.fuzzy):
+                messages[str(entry.id)] = str(entry.string)
     return PageCatalog(found, messages, tuple(paths))
 
 
 def catalog_paths(app: Sphinx, docname: str) -> list[Path]:
     """Where Sphinx looks for the catalog of page ``docname`` in ``app``'s language."""
-    domain = docname_to_domain(docname, app.config.gettext_compact)
+    domain = catalog_domain(docname, app.config.gettext_compact)
     return [
         Path(app.srcdir) / folder / app.config.language / "LC_MESSAGES" / f"{domain}.po"
         for folder in app.config.locale_dirs
@@ -129,8 +197,12 @@ def catalog_paths(app: Sphinx, docname: str) -> list[Path]:
 
 
 def page_catalog(app: Sphinx, docname: str) -> PageCatalog:
-    """The translated messages of page ``docname`` in ``app``'s language."""
-    return read_catalogs(catalog_paths(app, docname))
+    """The translated messages of page ``docname`` in ``app``'s language, as Sphinx uses them."""
+    allow_fuzzy = bool(app.config.gettext_allow_fuzzy_translations)
+    return read_catalogs(catalog_paths(app, docname), allow_fuzzy=allow_fuzzy)
+
+
+# --- Markdown ----------------------------------------------------------------------------
 
 
 class _Messages:
@@ -146,7 +218,7 @@ class _Messages:
         Sphinx drops a trailing ``#noqa`` and parses the rest on its own: a
         translation that is not one paragraph is not used.
         """
-        translated, _ = parse_noqa(self._translate(text))
+        translated = _parse_noqa(self._translate(text))
         if not translated.strip():
             msg = f"translated by nothing but '#noqa': {text[:100]!r}"
             raise NotebookTranslationError(msg)
@@ -181,8 +253,9 @@ def translate_markdown(source: str, translate: Translate, extensions: Iterable[s
 
     Raises:
         NotebookTranslationError: If ``translate`` raises it for a block's text, a
-            translation is not one paragraph, or a directive has no translation
-            rule here.
+            translation is not one paragraph, a directive has no translation
+            rule here, or anything else fails: then naming ``source`` and
+            chained to what failed.
 
     Examples:
         >>> catalog = {"Title": "Titre", "One line and one more.": "Une ligne."}
@@ -190,7 +263,13 @@ def translate_markdown(source: str, translate: Translate, extensions: Iterable[s
         >>> translate_markdown(source, catalog.__getitem__, [])
         '# Titre\n\n- Une ligne.\n'
     """
-    return _translate(source, _Messages(translate, frozenset(extensions)))
+    try:
+        return _translate(source, _Messages(translate, frozenset(extensions)))
+    except NotebookTranslationError:
+        raise
+    except Exception as error:  # a build warns naming the page, not a handler's traceback
+        msg = f"could not translate {source[:100]!r}: {type(error).__name__}: {error}"
+        raise NotebookTranslationError(msg) from error
 
 
 def _translate(source: str, messages: _Messages) -> str:
@@ -215,7 +294,7 @@ def _translate(source: str, messages: _Messages) -> str:
             paragraph = tokens[index - 2].type == "paragraph_open"
             edits.append(_inline(lines, token, messages, paragraph=paragraph))
         elif token.type in MATH_TOKENS:
-            text = token.content if token.type == "amsmath" else strip_blank_lines(token.content)
+            text = token.content if token.type == "amsmath" else _strip_blank_lines(token.content)
             edits.append(_math(lines, token.map, text, messages))
         elif token.type in {"fence", "colon_fence"} and token.info.strip().startswith("{"):
             edits.append(_directive(lines, token, messages))
@@ -387,7 +466,7 @@ def _replace_end(line: str, old: str, new: str) -> str:
 
 def _math_directive(argument: str, body: str, messages: _Messages) -> str:
     """A ``{math}`` directive's body, translated as Sphinx's math directive makes its message."""
-    latex = strip_blank_lines(body.rstrip("\n"))
+    latex = _strip_blank_lines(body.rstrip("\n"))
     if argument:
         latex = f"{argument}\n\n{latex}" if latex else argument
     translated = messages.literal(latex)
