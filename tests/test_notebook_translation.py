@@ -100,6 +100,14 @@ def test_a_quote_keeps_its_prefixes_also_around_a_list() -> None:
     assert structure(translated) == structure(source)
 
 
+def test_a_table_in_a_list_item_keeps_the_item_and_its_cells() -> None:
+    source = "- | a | b |\n  | --- | --- |\n  | c | d |\n"
+    messages = {"a": "甲", "b": "乙", "c": "丙", "d": "丁"}
+    translated = translate(source, messages)
+    assert translated == "- | 甲 | 乙 |\n  | --- | --- |\n  | 丙 | 丁 |\n"
+    assert structure(translated) == structure(source)
+
+
 def test_table_cells_are_translated_in_place_with_pipes_escaped() -> None:
     source = (
         "| Switch | Records? |\n| --- | :-: |\n| `a \\| b` | yes or no |\n| `x.detach()` | no |\n"

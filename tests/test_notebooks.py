@@ -141,6 +141,36 @@ def test_a_solution_is_collapsed_in_jupyterlab_and_as_a_colab_form_running_the_s
     nbformat.validate(notebooks.reader_notebook(executed, "pass"))
 
 
+def test_the_checks_the_page_hides_are_collapsed_too_titled_in_the_editions_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    executed = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "# The curve rises\nassert True", metadata={"tags": ["remove-cell"]}
+            ),
+            nbformat.v4.new_code_cell("assert 1 + 1 == 2", metadata={"tags": ["remove-cell"]}),
+            nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["hide-cell"]}),
+            nbformat.v4.new_code_cell("print(1)", metadata={"tags": ["remove-output"]}),
+        ]
+    )
+    cells = notebooks.reader_notebook(executed, "pass").cells[1:]
+    assert [cell.source.splitlines()[0] for cell in cells] == [
+        "#@title The curve rises",
+        f"#@title {notebooks.HIDDEN_CHECK}",
+        "#@title Show code",
+        "print(1)",  # its code is on the page: not collapsed
+    ]
+    assert [cell.metadata.get("cellView") for cell in cells] == ["form", "form", "form", None]
+    chinese = {notebooks.SHOW_CODE: "显示代码", notebooks.HIDDEN_CHECK: "隐藏的检查"}
+    monkeypatch.setattr(notebooks, "translate", chinese.__getitem__)
+    cells = notebooks.reader_notebook(executed, "pass").cells[1:]
+    assert [cell.source.splitlines()[0] for cell in cells[1:3]] == [
+        "#@title 隐藏的检查",
+        "#@title 显示代码",
+    ]
+
+
 @pytest.mark.parametrize(
     ("source", "titled"),
     [

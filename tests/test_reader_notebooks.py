@@ -151,8 +151,8 @@ def test_a_translation_must_have_the_originals_code_and_outputs_but_may_say_othe
             ]
         }
 
-    original = notebook("# Installs\n%pip install x", "print(1)", "One")
-    translated = notebook("# 安装\n%pip install x", "print(1)", "一")
+    original = notebook("# Installs\n%pip install x", "#@title Show code\nprint(1)", "One")
+    translated = notebook("# 安装\n%pip install x", "#@title 显示代码\nprint(1)", "一")
     assert compare.same_code(original, translated) == []
     changed = notebook("# 安装\n%pip install y", "print(2)", "一", printed="2\n")
     assert compare.same_code(original, changed) == [

@@ -182,17 +182,20 @@ def compare_notebook(site: Mapping[str, Any], reader: Mapping[str, Any]) -> list
 
 
 def _code(source: str, without_comments: bool) -> str:
-    if not without_comments:
-        return source
-    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("#"))
+    lines = source.splitlines()
+    if lines and re.match(r"#\s*@title\b", lines[0]):
+        lines = lines[1:]
+    if without_comments:
+        lines = [line for line in lines if not line.lstrip().startswith("#")]
+    return "\n".join(lines)
 
 
 def same_code(original: Mapping[str, Any], translated: Mapping[str, Any]) -> list[str]:
     """How a translated notebook's code differs from the original's (nothing: it runs the same).
 
     The two must have the same cells in the same order, and each code cell the
-    same source, tags, pin and outputs; Markdown cells may say anything, and the
-    install cell's comments too.
+    same source, tags, pin and outputs; Markdown cells may say anything, and so
+    may the install cell's comments and Colab's title line of a collapsed cell.
 
     Examples:
         >>> code = {"cell_type": "code", "source": "print(1)", "metadata": {}, "outputs": []}
@@ -212,7 +215,8 @@ def same_code(original: Mapping[str, Any], translated: Mapping[str, Any]) -> lis
             continue
         first = _text(other["source"]).partition("\n")[0]
         install = INSTALL_TAG in one["metadata"].get("tags", [])
-        # The install cell's comments are in the edition's language; its code is not.
+        # The install cell's comments and a collapsed cell's title (Colab's ``#@title``
+        # line) are in the edition's language; the code is not.
         sources = [_code(_text(cell["source"]), install) for cell in (one, other)]
         if sources[0] != sources[1]:
             problems.append(f"cell {number} ({first!r}): its source differs from the original's")

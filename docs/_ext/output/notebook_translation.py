@@ -355,8 +355,13 @@ def _inline(
 
 
 def _cell_spans(line: str) -> list[tuple[int, int]]:
-    """Where each cell of a table row is in ``line``, between its unescaped pipes."""
-    start = len(line) - len(line.lstrip("> \t"))
+    """Where each cell of a table row is in ``line``, between its unescaped pipes.
+
+    The row may follow quote markers, indentation and, on a list item's first
+    line, the item's marker (``- | a | b |``).
+    """
+    prefix = re.match(r"[>\s]*(?:(?:[-+*]|\d+[.)])[ \t]+(?=\|))?", line)
+    start = prefix.end() if prefix else 0
     end = len(line.rstrip())
     pipes = [
         at
@@ -377,7 +382,10 @@ def _row(lines: list[str], row: int, cells: list[Token], messages: _Messages) ->
     line = lines[row]
     spans = _cell_spans(line.rstrip("\r\n"))
     replaced = []
-    for cell, (start, end) in zip(cells, spans, strict=False):
+    if len(spans) != len(cells):
+        msg = f"could not find the {len(cells)} cells of the table row {line.strip()!r}"
+        raise NotebookTranslationError(msg)
+    for cell, (start, end) in zip(cells, spans, strict=True):
         text = message(cell.content)
         if text:
             translated = re.sub(r"(?<!\\)\|", r"\\|", _flat(messages.text(text)))

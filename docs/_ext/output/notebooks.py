@@ -5,10 +5,12 @@ This extension turns it into the notebook a reader gets:
 
 * a first cell that installs what the page imports, when it is missing (Colab
   has torch but not ``autograd_guide``), worked out from the page's imports;
-* solution cells (tagged ``hide-cell``/``hide-input``) collapsed, as on the page:
-  JupyterLab reads ``jupyter.source_hidden``; Colab shows a cell as a form, its
-  code hidden behind "Show code", when the cell's ``cellView`` is ``"form"``, and
-  titles the form with the cell's ``#@title`` line, a comment to Python;
+* solution cells (tagged ``hide-cell``/``hide-input``) collapsed, as on the page,
+  and the checks the page runs without showing them (``remove-cell``) collapsed
+  too: JupyterLab reads ``jupyter.source_hidden``; Colab shows a cell as a form,
+  its code hidden, when the cell's ``cellView`` is ``"form"``, and titles the
+  form with the cell's ``#@title`` line, a comment to Python (from the cell's
+  first comment, else a title in the edition's language);
 * Markdown cells in plain Jupyter Markdown, without MyST's roles, targets and
   directives (``notebook_markdown``); in a translated edition, translated first
   from the page's catalog (``notebook_translation``), and the install cell's
@@ -58,8 +60,13 @@ logger = logging.getLogger(__name__)
 
 COLAB = "https://colab.research.google.com"
 BINDER = "https://mybinder.org"
-# Cells hidden on the page start collapsed in the notebook too.
+# Cells hidden on the page start collapsed in the notebook too: solutions behind
+# a toggle, and the checks the page leaves out (they still run, as on the page).
 HIDDEN_TAGS = {"hide-cell", "hide-input"}
+CHECK_TAGS = {"remove-cell"}
+# Colab's title of a collapsed cell whose first line is no comment to take it from.
+SHOW_CODE = "Show code"
+HIDDEN_CHECK = "A check that the page runs without showing it"
 INSTALL_TAG = "install-dependencies"
 # The install cell's comment, one message of the interface catalog, its lines as they are.
 INSTALL_COMMENT = (
@@ -117,12 +124,12 @@ def install_cell_source(modules: list[str], requirements: dict[str, str]) -> str
     return "\n".join(lines)
 
 
-def colab_form_source(source: str) -> str:
+def colab_form_source(source: str, title: str = SHOW_CODE) -> str:
     """``source`` with a first line ``#@title ...``, which Colab shows as the form's title.
 
     A first line that is a comment (``# Solution 2``) becomes the title, a title
-    line stays as it is; otherwise a title line is added. Either way the line is
-    a comment: the code runs as before.
+    line stays as it is; otherwise a line ``#@title <title>`` is added. Either way
+    the line is a comment: the code runs as before.
     """
     first, newline, rest = source.partition("\n")
     if re.match(r"#\s*@title\b", first):
@@ -130,15 +137,15 @@ def colab_form_source(source: str) -> str:
     comment = re.fullmatch(r"#(?!@)\s*(\S.*)", first.strip())
     if comment is not None:
         return f"#@title {comment.group(1)}{newline}{rest}"
-    return f"#@title Show code\n{source}"
+    return f"#@title {title}\n{source}"
 
 
-def collapse(cell: nbformat.NotebookNode) -> None:
+def collapse(cell: nbformat.NotebookNode, title: str = SHOW_CODE) -> None:
     """Collapse a code cell's source in JupyterLab and on Colab, keeping what it runs."""
     cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
     if cell.cell_type == "code":
         cell.metadata["cellView"] = "form"
-        cell.source = colab_form_source(cell.source)
+        cell.source = colab_form_source(cell.source, title)
 
 
 def reader_notebook(
@@ -146,7 +153,7 @@ def reader_notebook(
     install_source: str,
     markdown: Callable[[str], str] | None = None,
 ) -> nbformat.NotebookNode:
-    """The executed notebook with an install cell first and hidden cells collapsed.
+    """The executed notebook with an install cell first, solutions and hidden checks collapsed.
 
     ``markdown`` rewrites each Markdown cell's source (the page's MyST into plain
     Markdown, :func:`output.notebook_markdown.plain_markdown`).
@@ -159,8 +166,11 @@ def reader_notebook(
             cell.outputs = coalesce_streams(cell.outputs)
         elif cell.cell_type == "markdown" and markdown is not None:
             cell.source = markdown(cell.source)
-        if HIDDEN_TAGS & set(cell.metadata.get("tags", [])):
-            collapse(cell)
+        tags = set(cell.metadata.get("tags", []))
+        if HIDDEN_TAGS & tags:
+            collapse(cell, str(translate(SHOW_CODE)))
+        elif CHECK_TAGS & tags:
+            collapse(cell, str(translate(HIDDEN_CHECK)))
     install = nbformat.v4.new_code_cell(install_source, metadata={"tags": [INSTALL_TAG]})
     install.pop("id", None)  # ids are optional in nbformat 4.5; a random one breaks reproducibility
     notebook.cells.insert(0, install)
