@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -247,3 +248,32 @@ def test_a_readers_environment_gets_the_build_of_torch_the_site_used() -> None:
     assert NOXFILE.reader_torch_pins("linux", "") == []  # PyPI's build asked for
     assert NOXFILE.reader_torch_pins("darwin", None) == []
     assert NOXFILE.reader_torch_pins("win32", None) == []
+
+
+class RunsUnderNoInstall(FakeSession):
+    """run() runs and answers, as outside --install-only (with installing=False: nox -R)."""
+
+    def run(self, *args, **kwargs):
+        self._record("run", args, kwargs)
+        return FakeSession.run_install(dataclasses.replace(self, installing=True), *args, **kwargs)
+
+
+def test_the_readers_torch_index_is_worked_out_even_when_nox_installs_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The notebooks session makes the reader's environment anew on every run,
+    # -R or not: its install cells need PyTorch's CPU index wherever pip needs it.
+    monkeypatch.delenv(NOXFILE.TORCH_INDEX_VARIABLE, raising=False)
+    monkeypatch.setattr(NOXFILE.sys, "platform", "linux")
+    cpu_index = ["--extra-index-url", NOXFILE.TORCH_CPU_INDEX]
+    session = RunsUnderNoInstall(
+        tmp_path, python=NOXFILE.PYTHON, installing=False, cpu_torch="index"
+    )
+    assert NOXFILE.install(session, "notebooks", project=False, torch_index=True) == cpu_index
+    assert NOXFILE.install(session, "notebooks", project=False) == []
+    # Installing, it is the same answer, and the group itself installs no torch.
+    session = RunsUnderNoInstall(tmp_path, python=NOXFILE.PYTHON, cpu_torch="index")
+    assert NOXFILE.install(session, "notebooks", project=False, torch_index=True) == cpu_index
+    installed = [c.args for c in session.commands if c.method == "install"]
+    assert installed
+    assert not any(NOXFILE.TORCH_CPU_INDEX in args for args in installed)
