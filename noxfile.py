@@ -524,7 +524,11 @@ def notebooks(session: nox.Session) -> None:
         *(f"--translation={path.name}" for path in sorted(LOCALES.iterdir()) if path.is_dir()),
         "--translations=compare",
         *session.posargs,
-        env={"PYTHONPATH": str(ROOT / "tools"), **pip_env},
+        # docs/_ext too: the comparison reads pinned outputs by the build's rule (checks/pins.py).
+        env={
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "tools"), str(ROOT / "docs" / "_ext")]),
+            **pip_env,
+        },
     )
 
 

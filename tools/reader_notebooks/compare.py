@@ -22,11 +22,12 @@ The rules, in the order they apply to each code cell:
 
 from __future__ import annotations
 
-import doctest
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from checks.pins import output_difference  # docs/_ext, on the path with tools/
 
 INSTALL_TAG = "install-dependencies"
 VARIES_TAG = "output-varies"
@@ -37,7 +38,6 @@ _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{8,}\b")
 # Where a warning was raised: "/any/path/module.py:366: UserWarning: ..." (the
 # site's build machine and a reader's differ in the path, not in the warning).
 _WARNING_PLACE = re.compile(r"^\S*?[^\s/\\]+\.py:\d+: (?=\w*Warning\b)", re.MULTILINE)
-_PIN_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
 @dataclass(frozen=True)
@@ -116,12 +116,12 @@ def _kind(piece: str) -> str:
     return piece.partition(":")[0]
 
 
-def _pin_matches(pin: str, pieces: list[str]) -> bool:
-    # The page's doctest compares the pin with everything the cell shows, joined.
+def _pin_difference(pin: str, pieces: list[str]) -> str | None:
+    # Compared as the page's doctest and the build compare it (docs/_ext/checks/pins.py),
+    # with everything the cell shows, joined.
     got = "".join(piece.partition(": ")[2] for piece in pieces if piece != "image")
-    want = pin if pin.endswith("\n") else pin + "\n"
     got = got if got.endswith("\n") else got + "\n"
-    return doctest.OutputChecker().check_output(want, got, _PIN_FLAGS)
+    return output_difference(pin, got, "the pin does not match the reader's run:")
 
 
 def compare_cell(site: Mapping[str, Any], reader: Mapping[str, Any]) -> str | None:
@@ -150,9 +150,7 @@ def compare_cell(site: Mapping[str, Any], reader: Mapping[str, Any]) -> str | No
     if isinstance(pin, str) and "..." in pin:
         if [_kind(p) for p in want] != [_kind(p) for p in got]:
             return f"the site shows {want}, the reader's run {got}: other kinds of output"
-        if _pin_matches(pin, got):
-            return None
-        return f"the pin {pin!r} does not match the reader's run {got}"
+        return _pin_difference(pin, got)
     want, got = [normalized(piece) for piece in want], [normalized(piece) for piece in got]
     if want == got:
         return None
