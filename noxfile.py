@@ -518,11 +518,9 @@ def notebooks(session: nox.Session) -> None:
         str(BUILD / "reader" / "env"),
         *(f"--pin={pin}" for pin in pins),
         # Each translated edition's notebooks, in a folder named after its language,
-        # are checked to hold the English notebooks' code and outputs cell for cell
-        # rather than run: the same code again, 65 s of the check's 12 min budget
-        # (`-- --translations run` runs them too: 80 notebooks, 0 differences).
+        # run too, and must hold the English notebooks' code and outputs cell for
+        # cell (`-- --translations compare` only checks that: half the time).
         *(f"--translation={path.name}" for path in sorted(LOCALES.iterdir()) if path.is_dir()),
-        "--translations=compare",
         *session.posargs,
         # docs/_ext too: the comparison reads pinned outputs by the build's rule (checks/pins.py).
         env={
@@ -536,7 +534,8 @@ def notebooks(session: nox.Session) -> None:
 def audit(session: nox.Session) -> None:
     """Audit build/html in headless Chromium, the Nu Html Checker and a link check."""
     # tools/site_audit does the work (its __init__ says what it checks).
-    # Screenshots of every page go to build/audit/screenshots.
+    # Screenshots of the pages with a finding go to build/audit/screenshots
+    # (`-- --screenshot-every-page`: of every page).
     install(session, "audit", project=False)
     audit_env = {"PYTHONPATH": str(ROOT / "tools")}
     # Chromium, Java, npm and a Chinese font are system packages, which a

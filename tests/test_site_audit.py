@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import doctest
 import json
 from pathlib import Path, PurePosixPath
 
@@ -9,6 +11,7 @@ import pytest
 
 from output.sidebar_toggles import label_toggles
 from site_audit import html_validator, links, report
+from site_audit import visit as visit_module
 from site_audit.headings import skipped_levels
 from site_audit.hosts import is_local
 from site_audit.pages import site_pages
@@ -171,3 +174,23 @@ def test_sidebar_toggles_are_named_with_the_label_of_the_edition() -> None:
     # The label comes translated from the interface catalog (test_interface_language.py).
     navigation = '<a href="a.html">数学原理</a><details><summary></summary>'
     assert '<summary aria-label="数学原理下的页面">' in label_toggles(navigation, "{title}下的页面")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [item.name for item in dataclasses.fields(Visit) if item.name not in {"page", "viewport"}],
+)
+def test_a_visit_found_something_exactly_when_the_report_fails_the_page(name: str) -> None:
+    # The browser saves a screenshot of each visit that found something: every
+    # field the report makes a failure of must count, and no other.
+    value = True if name == "contrast_outside_article" else [Path("a") if name == "files" else "a"]
+    visit = Visit("index.html", "mobile", **{name: value})
+    failures = report.collect([PurePosixPath("index.html")], [visit], {}, [])[0].failures()
+    assert visit.found_something() == bool(failures), (name, failures)
+
+
+def test_the_examples_in_the_visits_docstrings_hold() -> None:
+    # tools/ is outside pytest's doctest paths: the examples run here.
+    results = doctest.testmod(visit_module)
+    assert results.attempted > 0
+    assert results.failed == 0

@@ -62,8 +62,18 @@ ICON = (
 
 
 @pytest.fixture(scope="module")
-def audit(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
-    """Audit a site of a clean page (index.html) and a faulty one; return the run."""
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder the audit saves its screenshots in, with one left from an earlier run."""
+    folder = tmp_path_factory.mktemp("screenshots")
+    (folder / "pale.html.desktop.png").write_bytes(b"an earlier run's")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def audit(
+    tmp_path_factory: pytest.TempPathFactory, screenshots: Path
+) -> subprocess.CompletedProcess[str]:
+    """Audit a site of a clean page (index.html) and faulty ones; return the run."""
     site = tmp_path_factory.mktemp("site")
     (site / "index.html").write_text(CLEAN, encoding="utf-8")
     (site / "faulty.html").write_text(FAULTY, encoding="utf-8")
@@ -74,6 +84,7 @@ def audit(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProce
     return subprocess.run(
         # One tab: the desktop visit of each page comes first, as the contrast test expects.
         [sys.executable, "-m", "site_audit", str(site), "--base-path", "/site/", "--tabs", "1"]
+        + ["--screenshots", str(screenshots)]
         + (["--cache", jar_cache] if jar_cache else []),
         capture_output=True,
         text=True,
@@ -137,3 +148,20 @@ def test_the_articles_contrast_is_checked_at_the_second_viewport_only_where_it_l
     assert axe_contrast(audit, "narrow.html", "desktop") == []
     (narrow,) = axe_contrast(audit, "narrow.html", "mobile")
     assert narrow.endswith(" at p"), narrow
+
+
+def test_screenshots_are_of_the_pages_where_the_browser_found_something(
+    audit: subprocess.CompletedProcess[str], screenshots: Path
+) -> None:
+    saved = sorted(path.name for path in screenshots.iterdir())
+    # faulty.html at both widths; pale.html's article is pale at both, narrow.html's on a phone.
+    # The clean page has none, and the earlier run's pale.html.desktop.png is this run's.
+    assert saved == [
+        "faulty.html.desktop.png",
+        "faulty.html.mobile.png",
+        "narrow.html.mobile.png",
+        "pale.html.desktop.png",
+        "pale.html.mobile.png",
+    ], saved
+    assert (screenshots / "pale.html.desktop.png").read_bytes().startswith(b"\x89PNG")
+    assert "5 screenshots (pages with a finding)" in audit.stdout, audit.stdout

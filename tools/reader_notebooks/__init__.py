@@ -9,9 +9,9 @@ built from this checkout, everything else at the lock's versions, torch as the
 site's build (a reader's own cell would take the newest torch its range
 allows). Then it runs every notebook top to bottom, each in a new kernel
 (``run``), and compares each code cell's text with what the site shows
-(``compare``). A translated edition's notebooks are run too, or, with
-``--translations compare``, checked to hold the original's code and outputs
-cell for cell. It prints one line per notebook and exits non-zero on any error
+(``compare``). A translated edition's notebooks must hold the original's
+code and outputs cell for cell, and are run too (not with ``--translations
+compare``). It prints one line per notebook and exits non-zero on any error
 or difference, naming the notebook and the cell.
 
 All notebooks share the one environment: a notebook whose install cell forgot

@@ -37,8 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         "--translations",
         choices=["run", "compare"],
         default="run",
-        help="run the translated notebooks too, or check that their code and outputs are the"
-        " original notebooks' (which run), cell for cell",
+        help="run the translated notebooks too (the default), or only check what is always"
+        " checked: that their code and outputs are the original notebooks', cell for cell",
     )
     args = parser.parse_args(argv)
 
@@ -49,18 +49,20 @@ def main(argv: list[str] | None = None) -> int:
         if name.partition("/")[0] in args.translation
     }
     problems = []
+    for name, notebook in translated.items():
+        original = notebooks.get(name.partition("/")[2])
+        if original is None:
+            problems.append(f"{name}: no original notebook at {name.partition('/')[2]}")
+            continue
+        problems += [f"{name}: {line}" for line in compare.same_code(original, notebook)]
     if args.translations == "compare":
-        for name, notebook in translated.items():
-            original = notebooks.get(name.partition("/")[2])
-            if original is None:
-                problems.append(f"{name}: no original notebook at {name.partition('/')[2]}")
-                continue
-            problems += [f"{name}: {line}" for line in compare.same_code(original, notebook)]
+        for name in translated:
             del notebooks[name]
-        print(
-            f"{len(translated)} translated notebooks ({', '.join(args.translation)}) checked to"
-            " hold the code and outputs of the originals, cell for cell: they run as those do"
-        )
+    print(
+        f"{len(translated)} translated notebooks ({', '.join(args.translation) or 'none'}) checked"
+        " to hold the code and outputs of the originals, cell for cell"
+        + (": not run (they run as those do)" if args.translations == "compare" else "; run below")
+    )
     wheels = sorted(args.wheels.glob("autograd_guide-*.whl"))
     if not notebooks or not wheels:
         missing = "no notebooks in " + str(args.notebooks) if not notebooks else ""

@@ -20,7 +20,17 @@ def main(argv: list[str] | None = None) -> int:
         "--base-path", default="/", help="the path the site is published at (/autograd-guide/)"
     )
     parser.add_argument("--cache", type=Path, help="where to keep the Nu Html Checker's jar")
-    parser.add_argument("--screenshots", type=Path, help="default: HTML/../audit/screenshots")
+    parser.add_argument(
+        "--screenshots",
+        type=Path,
+        help="where the screenshots go (default: HTML/../audit/screenshots): a full-length one"
+        " of each page at each width where the browser found something",
+    )
+    parser.add_argument(
+        "--screenshot-every-page",
+        action="store_true",
+        help="a screenshot of every page at both widths, found something or not (adds a minute)",
+    )
     parser.add_argument(
         "--tabs",
         type=int,
@@ -54,7 +64,13 @@ def main(argv: list[str] | None = None) -> int:
         from site_audit import browser  # imports Playwright, which only this step needs
 
         visits = browser.visit_all(
-            html, site, pages, programs["chromium"], screenshots, tabs=args.tabs
+            html,
+            site,
+            pages,
+            programs["chromium"],
+            screenshots,
+            tabs=args.tabs,
+            every_page=args.screenshot_every_page,
         )
     html_errors = html_validator.errors(checker, html)
     reports = report.collect(pages, visits, html_errors, broken_links)
@@ -67,9 +83,12 @@ def main(argv: list[str] | None = None) -> int:
     for line in failures:
         print(f"FAIL {line}")
     print(report.summary(reports))
+    shot = [visit for visit in visits if args.screenshot_every_page or visit.found_something()]
     print(
         f"Audited {len(pages)} pages at {len(browser.VIEWPORTS)} viewports"
-        f" in {time.monotonic() - start:.0f} s; screenshots in {screenshots}"
+        f" in {time.monotonic() - start:.0f} s; {len(shot)} screenshots"
+        f" ({'every page' if args.screenshot_every_page else 'pages with a finding'})"
+        f" in {screenshots}"
     )
     return 1 if failures else 0
 

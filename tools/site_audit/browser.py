@@ -202,10 +202,20 @@ async def _new_tab(context: BrowserContext) -> Page:
 
 
 async def _visit_all(
-    html: Path, site: str, pages: list[Path], chromium: str, screenshots: Path, tabs: int
+    html: Path,
+    site: str,
+    pages: list[Path],
+    chromium: str,
+    screenshots: Path,
+    tabs: int,
+    every_page: bool,
 ) -> list[Visit]:
     axe = Axe()
     screenshots.mkdir(parents=True, exist_ok=True)
+    # An earlier run's screenshots would pass for this run's findings.
+    for viewport in VIEWPORTS:
+        for old in screenshots.glob(f"*.{viewport}.png"):
+            old.unlink()
     jobs = [(viewport, page.as_posix()) for viewport in VIEWPORTS for page in pages]
     # One iterator for all workers: each takes the next job when it is free
     # (no await between taking and starting, so no job is taken twice).
@@ -240,10 +250,10 @@ async def _visit_all(
                 tab = own_tabs[viewport]
                 visit = visits[viewport, name] = Visit(name, viewport)
                 await _visit(tab, visit, site + name, html, site, axe, styles)
-                await tab.screenshot(
-                    path=screenshots / f"{name.replace('/', '--')}.{viewport}.png",
-                    full_page=True,
-                )
+                # A full-length screenshot costs about 0.3 s a page, a third of the
+                # audit's browser time: by default only where the browser found something.
+                if every_page or visit.found_something():
+                    await tab.screenshot(path=screenshots / visit.screenshot_name, full_page=True)
 
         await asyncio.gather(*(worker() for _ in range(tabs)))
         await browser.close()
@@ -251,7 +261,19 @@ async def _visit_all(
 
 
 def visit_all(
-    html: Path, site: str, pages: list[Path], chromium: str, screenshots: Path, tabs: int = 2
+    html: Path,
+    site: str,
+    pages: list[Path],
+    chromium: str,
+    screenshots: Path,
+    tabs: int = 2,
+    *,
+    every_page: bool = False,
 ) -> list[Visit]:
-    """Open each page at each viewport, ``tabs`` at a time; save screenshots as ``screenshots/<page>.<viewport>.png``."""
-    return asyncio.run(_visit_all(html, site, pages, chromium, screenshots, tabs))
+    """Open each page at each viewport, ``tabs`` at a time; return what each visit recorded.
+
+    A full-length screenshot of each visit in which the browser found something
+    (of every visit if ``every_page``) is saved in ``screenshots`` as its
+    :attr:`~site_audit.visit.Visit.screenshot_name`.
+    """
+    return asyncio.run(_visit_all(html, site, pages, chromium, screenshots, tabs, every_page))
