@@ -534,8 +534,9 @@ def notebooks(session: nox.Session) -> None:
 def audit(session: nox.Session) -> None:
     """Audit build/html in headless Chromium, the Nu Html Checker and a link check."""
     # tools/site_audit does the work (its __init__ says what it checks).
-    # Screenshots of the pages with a finding go to build/audit/screenshots
-    # (`-- --screenshot-every-page`: of every page).
+    # A screenshot of each page, at each width, where the browser found
+    # something goes to build/audit/screenshots (`-- --screenshot-every-page`:
+    # of every page).
     install(session, "audit", project=False)
     audit_env = {"PYTHONPATH": str(ROOT / "tools")}
     # Chromium, Java, npm and a Chinese font are system packages, which a

@@ -63,9 +63,11 @@ ICON = (
 
 @pytest.fixture(scope="module")
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The folder the audit saves its screenshots in, with one left from an earlier run."""
+    """The folder the audit saves its screenshots in, with what an earlier run and a person left."""
     folder = tmp_path_factory.mktemp("screenshots")
-    (folder / "pale.html.desktop.png").write_bytes(b"an earlier run's")
+    (folder / "index.html.desktop.png").write_bytes(b"an earlier run's, of a page now clean")
+    (folder / "pale.html.mobile.png").write_bytes(b"an earlier run's, of a page still pale")
+    (folder / "notes.txt").write_text("a person's", encoding="utf-8")
     return folder
 
 
@@ -155,13 +157,14 @@ def test_screenshots_are_of_the_pages_where_the_browser_found_something(
 ) -> None:
     saved = sorted(path.name for path in screenshots.iterdir())
     # faulty.html at both widths; pale.html's article is pale at both, narrow.html's on a phone.
-    # The clean page has none, and the earlier run's pale.html.desktop.png is this run's.
+    # The clean page's screenshot of an earlier run is gone; the person's notes are not.
     assert saved == [
         "faulty.html.desktop.png",
         "faulty.html.mobile.png",
         "narrow.html.mobile.png",
+        "notes.txt",
         "pale.html.desktop.png",
         "pale.html.mobile.png",
     ], saved
-    assert (screenshots / "pale.html.desktop.png").read_bytes().startswith(b"\x89PNG")
-    assert "5 screenshots (pages with a finding)" in audit.stdout, audit.stdout
+    assert (screenshots / "pale.html.mobile.png").read_bytes().startswith(b"\x89PNG")
+    assert "5 screenshots (where the browser found something)" in audit.stdout, audit.stdout

@@ -43,25 +43,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     notebooks = run.read_notebooks(args.notebooks)
-    translated = {
-        name: notebook
-        for name, notebook in notebooks.items()
-        if name.partition("/")[0] in args.translation
-    }
-    problems = []
-    for name, notebook in translated.items():
-        original = notebooks.get(name.partition("/")[2])
-        if original is None:
-            problems.append(f"{name}: no original notebook at {name.partition('/')[2]}")
-            continue
-        problems += [f"{name}: {line}" for line in compare.same_code(original, notebook)]
+    # Printed at once: a run that stops early (no wheel, a failed install) still says them.
+    problems = compare.translation_problems(notebooks, args.translation)
+    for line in problems:
+        print(f"FAIL {line}")
+    translated = [name for name in notebooks if name.partition("/")[0] in args.translation]
     if args.translations == "compare":
         for name in translated:
             del notebooks[name]
     print(
-        f"{len(translated)} translated notebooks ({', '.join(args.translation) or 'none'}) checked"
-        " to hold the code and outputs of the originals, cell for cell"
-        + (": not run (they run as those do)" if args.translations == "compare" else "; run below")
+        f"{len(translated)} translated notebooks ({', '.join(args.translation) or 'none'}):"
+        f" {len(problems)} differences from the originals' code and outputs"
+        + ("; not run" if args.translations == "compare" else "; run below with the others")
     )
     wheels = sorted(args.wheels.glob("autograd_guide-*.whl"))
     if not notebooks or not wheels:
@@ -111,15 +104,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{verdict:4} {outcome.seconds:5.1f} s  {outcome.notebook}", flush=True)
 
         outcomes = run.run_all(notebooks, kernel, env, args.workers, args.timeout, report)
-    failures = problems + [line for outcome in outcomes for line in outcome.failures()]
+    failures = [line for outcome in outcomes for line in outcome.failures()]
     print()
     for line in failures:
         print(f"FAIL {line}")
     print(
         f"Ran {len(outcomes)} notebooks, each in a new kernel, {args.workers} at a time, in"
         f" {time.monotonic() - start:.0f} s: {len(failures)} differences from the site"
+        + (f" ({len(problems)} translations differ from the originals: above)" if problems else "")
     )
-    return 1 if failures else 0
+    return 1 if failures or problems else 0
 
 
 if __name__ == "__main__":

@@ -226,3 +226,37 @@ def same_code(original: Mapping[str, Any], translated: Mapping[str, Any]) -> lis
             if one["metadata"].get(key) != other["metadata"].get(key)
         ]
     return problems
+
+
+def translation_problems(
+    notebooks: Mapping[str, Mapping[str, Any]], languages: Iterable[str]
+) -> list[str]:
+    """What is wrong with the translated editions among ``notebooks``, one line each, by notebook.
+
+    ``notebooks`` maps paths (``zh_CN/tutorial/a.ipynb``) to notebooks; a
+    translated edition is the folder named after its language, and each of its
+    notebooks must have an original at the same path without the folder, with
+    the same code (:func:`same_code`). A language with no notebook is a problem too.
+
+    Examples:
+        >>> code = {"cell_type": "code", "source": "print(1)", "metadata": {}, "outputs": []}
+        >>> notebooks = {"a.ipynb": {"cells": [code]}, "zh_CN/a.ipynb": {"cells": [code]}}
+        >>> translation_problems(notebooks, ["zh_CN"])
+        []
+        >>> translation_problems({**notebooks, "zh_CN/b.ipynb": {"cells": []}}, ["zh_CN", "fr"])
+        ['fr: no translated notebooks', 'zh_CN/b.ipynb: no original notebook at b.ipynb']
+    """
+    problems = []
+    for language in languages:
+        translated = {name: nb for name, nb in notebooks.items() if name.startswith(f"{language}/")}
+        if not translated:
+            problems.append(f"{language}: no translated notebooks")
+        for name, notebook in translated.items():
+            original = notebooks.get(name.removeprefix(f"{language}/"))
+            if original is None:
+                problems.append(
+                    f"{name}: no original notebook at {name.removeprefix(language + '/')}"
+                )
+                continue
+            problems += [f"{name}: {line}" for line in same_code(original, notebook)]
+    return sorted(problems)

@@ -24,12 +24,13 @@ def main(argv: list[str] | None = None) -> int:
         "--screenshots",
         type=Path,
         help="where the screenshots go (default: HTML/../audit/screenshots): a full-length one"
-        " of each page at each width where the browser found something",
+        " of each page at each width where the browser found something; those an earlier run"
+        " saved there of the site's pages are removed first",
     )
     parser.add_argument(
         "--screenshot-every-page",
         action="store_true",
-        help="a screenshot of every page at both widths, found something or not (adds a minute)",
+        help="a screenshot of every page at both widths, found something or not (slower)",
     )
     parser.add_argument(
         "--tabs",
@@ -56,13 +57,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"site_audit: {error}", file=sys.stderr)
         return 2
 
+    from site_audit import browser  # imports Playwright: only once the prerequisites are there
+
     start = time.monotonic()
     pages = site_pages(html)
+    try:
+        browser.clear_screenshots(screenshots, pages)
+    except OSError as error:
+        print(f"site_audit: cannot prepare the folder of screenshots: {error}", file=sys.stderr)
+        return 2
     checker = html_validator.start(programs["java"], jar, html, pages)
     broken_links = links.check_site(html, pages, args.base_path)
     with server.serve(html, args.base_path) as site:
-        from site_audit import browser  # imports Playwright, which only this step needs
-
         visits = browser.visit_all(
             html,
             site,
@@ -83,12 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     for line in failures:
         print(f"FAIL {line}")
     print(report.summary(reports))
-    shot = [visit for visit in visits if args.screenshot_every_page or visit.found_something()]
+    saved = sum(visit.screenshot is not None for visit in visits)
+    which = "of every visit" if args.screenshot_every_page else "where the browser found something"
     print(
         f"Audited {len(pages)} pages at {len(browser.VIEWPORTS)} viewports"
-        f" in {time.monotonic() - start:.0f} s; {len(shot)} screenshots"
-        f" ({'every page' if args.screenshot_every_page else 'pages with a finding'})"
-        f" in {screenshots}"
+        f" in {time.monotonic() - start:.0f} s; {saved} screenshots ({which}) in {screenshots}"
     )
     return 1 if failures else 0
 

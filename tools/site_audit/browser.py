@@ -4,7 +4,8 @@ For each page and viewport: every request (anything not on the local server
 is blocked and recorded), console errors and uncaught exceptions, local
 files that failed to load, axe-core's accessibility violations (all rules
 that are not experimental, best practices included), headings that skip a
-level, images without alt text, and a full-page screenshot.
+level, images without alt text; and a full-length screenshot of each visit
+in which it found any of these (of every visit, if asked).
 
 axe's colour-contrast rule takes most of the audit's time (measured on 12
 pages: 12 s of axe's 15 s), nearly all of it in the article's code and
@@ -18,6 +19,7 @@ the page it always checks.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -191,6 +193,19 @@ async def _visit(
             page.remove_listener(event, listener)
 
 
+async def _screenshot(page: Page, visit: Visit, path: Path) -> None:
+    """Save a full-length screenshot of the page as ``visit.screenshot``; a failure only warns."""
+    try:
+        await page.screenshot(path=path, full_page=True)
+    except Error as error:  # a page too long to draw, say: the findings still count
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(
+            f"warning: no screenshot of {visit.page} [{visit.viewport}]: {first}", file=sys.stderr
+        )
+    else:
+        visit.screenshot = path
+
+
 async def _new_tab(context: BrowserContext) -> Page:
     """A tab that loads every page as on a first visit: nothing from the browser's cache."""
     page = await context.new_page()
@@ -211,11 +226,6 @@ async def _visit_all(
     every_page: bool,
 ) -> list[Visit]:
     axe = Axe()
-    screenshots.mkdir(parents=True, exist_ok=True)
-    # An earlier run's screenshots would pass for this run's findings.
-    for viewport in VIEWPORTS:
-        for old in screenshots.glob(f"*.{viewport}.png"):
-            old.unlink()
     jobs = [(viewport, page.as_posix()) for viewport in VIEWPORTS for page in pages]
     # One iterator for all workers: each takes the next job when it is free
     # (no await between taking and starting, so no job is taken twice).
@@ -250,14 +260,29 @@ async def _visit_all(
                 tab = own_tabs[viewport]
                 visit = visits[viewport, name] = Visit(name, viewport)
                 await _visit(tab, visit, site + name, html, site, axe, styles)
-                # A full-length screenshot costs about 0.3 s a page, a third of the
+                # A full-length screenshot costs about 0.34 s a visit, a third of the
                 # audit's browser time: by default only where the browser found something.
-                if every_page or visit.found_something():
-                    await tab.screenshot(path=screenshots / visit.screenshot_name, full_page=True)
+                if every_page or visit.findings():
+                    await _screenshot(tab, visit, screenshots / visit.screenshot_name)
 
         await asyncio.gather(*(worker() for _ in range(tabs)))
         await browser.close()
     return [visits[job] for job in jobs]
+
+
+def clear_screenshots(folder: Path, pages: list[Path]) -> None:
+    """Create ``folder`` if need be and remove the screenshots of ``pages`` an earlier run saved.
+
+    Only files named as this audit names its screenshots of these pages: an
+    earlier run's would pass for this run's findings.
+
+    Raises:
+        OSError: If the folder cannot be made or a screenshot removed.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for viewport in VIEWPORTS:
+        for page in pages:
+            (folder / Visit(page.as_posix(), viewport).screenshot_name).unlink(missing_ok=True)
 
 
 def visit_all(
@@ -273,7 +298,8 @@ def visit_all(
     """Open each page at each viewport, ``tabs`` at a time; return what each visit recorded.
 
     A full-length screenshot of each visit in which the browser found something
-    (of every visit if ``every_page``) is saved in ``screenshots`` as its
-    :attr:`~site_audit.visit.Visit.screenshot_name`.
+    (of every visit if ``every_page``) is saved in the existing folder
+    ``screenshots`` as its :attr:`~site_audit.visit.Visit.screenshot_name`,
+    and named in its :attr:`~site_audit.visit.Visit.screenshot`.
     """
     return asyncio.run(_visit_all(html, site, pages, chromium, screenshots, tabs, every_page))

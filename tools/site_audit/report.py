@@ -33,13 +33,7 @@ class PageReport:
         lines = [f"{self.page}: HTML error, {error}" for error in self.html_errors]
         lines += [str(broken) for broken in self.broken_links]
         for visit in self.visits:
-            where = f"{self.page} [{visit.viewport}]"
-            lines += [f"{where}: requested {url} from another host" for url in visit.blocked]
-            lines += [f"{where}: console error: {text}" for text in visit.console_errors]
-            lines += [f"{where}: could not load {failed}" for failed in visit.failed]
-            lines += [f"{where}: axe: {violation}" for violation in visit.axe]
-            lines += [f"{where}: heading skips a level: {text}" for text in visit.headings]
-            lines += [f"{where}: image without alt text: {src}" for src in visit.images_without_alt]
+            lines += visit.findings()
         return lines
 
 

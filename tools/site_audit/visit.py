@@ -23,6 +23,8 @@ class Visit:
     # True when axe checked the contrast of the page's chrome only: its article
     # looked as at the viewport that checked it in full.
     contrast_outside_article: bool = False
+    # The full-length screenshot saved of this visit, if one was.
+    screenshot: Path | None = None
 
     @property
     def screenshot_name(self) -> str:
@@ -34,20 +36,23 @@ class Visit:
         """
         return f"{self.page.replace('/', '--')}.{self.viewport}.png"
 
-    def found_something(self) -> bool:
-        """Whether the browser saw anything that fails the page.
+    def findings(self) -> list[str]:
+        """One line per thing the browser saw that fails the page, each naming page and viewport.
 
         That is a request to another host or one that failed, a console error,
         an axe violation, a skipped heading level or an image without alt text.
 
         Examples:
-            >>> Visit("index.html", "mobile", requests=["index.html"]).found_something()
-            False
-            >>> Visit("index.html", "mobile", console_errors=["boom"]).found_something()
-            True
+            >>> Visit("index.html", "mobile", requests=["index.html"]).findings()
+            []
+            >>> Visit("index.html", "mobile", console_errors=["boom"]).findings()
+            ['index.html [mobile]: console error: boom']
         """
-        return any(getattr(self, name) for name in _FINDINGS)
-
-
-# The fields of a visit that hold findings: report.PageReport.failures makes a line of each item.
-_FINDINGS = ("blocked", "failed", "console_errors", "axe", "headings", "images_without_alt")
+        where = f"{self.page} [{self.viewport}]"
+        lines = [f"{where}: requested {url} from another host" for url in self.blocked]
+        lines += [f"{where}: console error: {text}" for text in self.console_errors]
+        lines += [f"{where}: could not load {failed}" for failed in self.failed]
+        lines += [f"{where}: axe: {violation}" for violation in self.axe]
+        lines += [f"{where}: heading skips a level: {text}" for text in self.headings]
+        lines += [f"{where}: image without alt text: {src}" for src in self.images_without_alt]
+        return lines
