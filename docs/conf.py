@@ -194,9 +194,12 @@ html_theme_options = {
 # The theme's colour mode before a reader picks one; left empty, the theme
 # logs a console error on a reader's first visit.
 html_context = {"default_mode": "auto"}
-# docs/_templates: the layout without Font Awesome's script, and the site title
-# in a landmark (each template says why).
+# docs/_templates: the layout without Font Awesome's script, the site title in
+# a landmark, and a search field with a submit button (each template says why;
+# docs/_static/search-field.css places the button).
 templates_path = ["_templates"]
+html_static_path = ["_static"]
+html_css_files = ["search-field.css"]
 html_sidebars = {
     "**": ["site-title.html", "icon-links.html", "search-button-field.html", "sbt-sidebar-nav.html"]
 }

@@ -33,6 +33,7 @@ FAULTY = """<!DOCTYPE html>
 <img src="icon.svg">
 <p>A <a href="gone.html">missing page</a>.</p>
 <p>Open <div>and shut</div></p>
+<form action="search.html"><input type="search" name="q" aria-label="Search"></form>
 <script>console.error("a cell's widget failed")</script>
 </main></body>
 </html>
@@ -116,6 +117,8 @@ def test_the_audit_fails_and_the_clean_page_has_no_finding(
         "[mobile]: requested https://cdn.example.org/lib.js from another host",
         "[desktop]: console error: a cell's widget failed",
         "[desktop]: axe: image-alt (critical)",
+        # HTML_CodeSniffer: a form without a submit button (WCAG 3.2.2, technique H32).
+        "[desktop]: HTML_CodeSniffer: WCAG2AA.Principle3.Guideline3_2.3_2_2.H32.2: ",
         "[mobile]: axe: image-alt (critical)",
         "[desktop]: heading skips a level: h3 'Too deep'",
         "[desktop]: image without alt text: icon.svg",
@@ -168,3 +171,11 @@ def test_screenshots_are_of_the_pages_where_the_browser_found_something(
     ], saved
     assert (screenshots / "pale.html.mobile.png").read_bytes().startswith(b"\x89PNG")
     assert "5 screenshots (where the browser found something)" in audit.stdout, audit.stdout
+
+
+def test_html_codesniffer_runs_at_the_desktop_width_only(
+    audit: subprocess.CompletedProcess[str],
+) -> None:
+    found = failures(audit, "faulty.html")
+    assert any("[desktop]: HTML_CodeSniffer: " in line for line in found), found
+    assert not any("[mobile]: HTML_CodeSniffer: " in line for line in found), found

@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         programs = prerequisites.require("chromium", "java")
         prerequisites.require_chinese_font()
         jar = prerequisites.vnu_jar(cache)
+        htmlcs = prerequisites.htmlcs_script(cache)
     except prerequisites.MissingProgramError as error:
         print(f"site_audit: {error}", file=sys.stderr)
         return 2
@@ -76,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             programs["chromium"],
             screenshots,
             tabs=args.tabs,
+            htmlcs=htmlcs,
             every_page=args.screenshot_every_page,
         )
     html_errors = html_validator.errors(checker, html)

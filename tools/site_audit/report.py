@@ -60,7 +60,18 @@ def _count(reports: list[Visit], attribute: str) -> str:
 
 def table(reports: list[PageReport]) -> str:
     """One row per page; the browser's counts are desktop/mobile."""
-    header = ("page", "requests", "remote", "console", "axe", "headings", "html", "links", "KiB gz")
+    header = (
+        "page",
+        "requests",
+        "remote",
+        "console",
+        "axe",
+        "htmlcs",
+        "headings",
+        "html",
+        "links",
+        "KiB gz",
+    )
     rows = [header]
     rows.extend(
         (
@@ -69,6 +80,7 @@ def table(reports: list[PageReport]) -> str:
             _count(report.visits, "blocked"),
             _count(report.visits, "console_errors"),
             _count(report.visits, "axe"),
+            _count(report.visits, "htmlcs"),
             _count(report.visits, "headings"),
             str(len(report.html_errors)),
             str(len(report.broken_links)),

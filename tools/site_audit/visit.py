@@ -17,6 +17,7 @@ class Visit:
     failed: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     axe: list[str] = field(default_factory=list)
+    htmlcs: list[str] = field(default_factory=list)  # HTML_CodeSniffer's WCAG 2 AA errors
     headings: list[str] = field(default_factory=list)
     images_without_alt: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
@@ -40,7 +41,8 @@ class Visit:
         """One line per thing the browser saw that fails the page, each naming page and viewport.
 
         That is a request to another host or one that failed, a console error,
-        an axe violation, a skipped heading level or an image without alt text.
+        an axe violation, an error of HTML_CodeSniffer, a skipped heading level
+        or an image without alt text.
 
         Examples:
             >>> Visit("index.html", "mobile", requests=["index.html"]).findings()
@@ -53,6 +55,7 @@ class Visit:
         lines += [f"{where}: console error: {text}" for text in self.console_errors]
         lines += [f"{where}: could not load {failed}" for failed in self.failed]
         lines += [f"{where}: axe: {violation}" for violation in self.axe]
+        lines += [f"{where}: HTML_CodeSniffer: {error}" for error in self.htmlcs]
         lines += [f"{where}: heading skips a level: {text}" for text in self.headings]
         lines += [f"{where}: image without alt text: {src}" for src in self.images_without_alt]
         return lines

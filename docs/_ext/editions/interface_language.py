@@ -10,7 +10,8 @@ language, ``docs/locales/<lang>/interface.po``:
   lacks "Suggest edit"): the catalog is registered for their domains, as a
   fallback to their own;
 - strings the guide's extensions write (hidden-cell toggles, the launch and
-  language menus, sidebar toggles, the 404 page): they call :func:`translate`;
+  language menus, sidebar toggles, the 404 page): they call :func:`translate`,
+  and the guide's templates (``docs/_templates``) the same as ``interface()``;
 - strings the themes write in English without gettext (``aria-label="Main"``):
   :data:`HARD_CODED` lists each with the template that writes it, and they are
   translated in the written HTML. ``tests/test_interface_language.py`` fails when
@@ -193,6 +194,14 @@ def _remember_page(
     app.env.autograd_guide_written.add(pagename)  # type: ignore[attr-defined]
 
 
+def _offer_to_templates(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    # docs/_templates write their words as {{ interface("...") }}: from this
+    # catalog, where _() would put them in a catalog of templates of their own.
+    context["interface"] = translate
+
+
 def _finish(app: Sphinx, exception: Exception | None) -> None:
     if (
         exception is not None
@@ -230,5 +239,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("interface_catalog", "", "html", types=[str])
     app.connect("config-inited", _translate_config, priority=800)
     app.connect("html-page-context", _remember_page)
+    app.connect("html-page-context", _offer_to_templates)
     app.connect("build-finished", _finish)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
