@@ -1,0 +1,78 @@
+"""The guide's templates (docs/_templates) on a small site with the guide's theme settings."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sites import sphinx
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+CONF = f"""
+import sys
+from pathlib import Path
+sys.path.insert(0, str(Path(__file__).parent))  # _ext.py
+project = "Templates"
+extensions = ["myst_parser", "_ext"]
+html_theme = "sphinx_book_theme"
+templates_path = [{str(DOCS / "_templates")!r}]
+html_static_path = [{str(DOCS / "_static")!r}]
+html_css_files = ["search-field.css"]
+html_context = {{"default_mode": "auto"}}
+html_theme_options = {{"navbar_persistent": []}}
+"""
+SEARCH_SCRIPTS = ("searchtools.js", "language_data.js", "searchindex.js")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A built site of one page, with the index and search pages Sphinx adds."""
+    source = tmp_path_factory.mktemp("templates") / "source"
+    source.mkdir()
+    (source / "conf.py").write_text(CONF, encoding="utf-8")
+    (source / "index.md").write_text("# A page\n\nSome text.\n", encoding="utf-8")
+    # interface() comes from the guide's extension; a stand-in gives it here.
+    (source / "_ext.py").write_text(
+        "def setup(app):\n"
+        "    app.connect('html-page-context', lambda app, page, template, context, doctree:"
+        " context.update(interface=lambda text: f'[{text}]'))\n",
+        encoding="utf-8",
+    )
+    built = sphinx(source)
+    assert built.returncode == 0, built.stdout + built.stderr
+    return source.parent / "html"
+
+
+def forms(page: str) -> list[str]:
+    """Every search form of a page, as written."""
+    return re.findall(r'<form class="bd-search.*?</form>', page, flags=re.DOTALL)
+
+
+@pytest.mark.slow
+def test_only_the_search_page_loads_the_search_scripts(site: Path) -> None:
+    page = (site / "index.html").read_text(encoding="utf-8")
+    search = (site / "search.html").read_text(encoding="utf-8")
+    assert [script for script in SEARCH_SCRIPTS if script in page] == []
+    assert [script for script in SEARCH_SCRIPTS if script in search] == list(SEARCH_SCRIPTS)
+
+
+@pytest.mark.slow
+def test_every_search_form_has_a_submit_button_after_its_field(site: Path) -> None:
+    for name, count in (("index.html", 1), ("search.html", 2)):
+        found = forms((site / name).read_text(encoding="utf-8"))
+        assert len(found) == count, (name, found)
+        for form in found:
+            # After the field: opening the dialog focuses the first thing that takes focus.
+            assert form.index('<input type="search"') < form.index('<button type="submit"'), form
+            assert 'aria-label="[Search]"' in form, form
+            assert "fa-magnifying-glass" in form, form
+
+
+@pytest.mark.slow
+def test_the_print_heading_of_a_generated_page_is_its_title(site: Path) -> None:
+    page = (site / "genindex.html").read_text(encoding="utf-8")
+    heading = re.search(r'id="jb-print-docs-body"[^>]*>\s*<h1>(.*?)</h1>', page)
+    assert heading is not None
+    assert heading[1] == "Index"
