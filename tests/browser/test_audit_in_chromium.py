@@ -57,6 +57,13 @@ NARROW = """<!DOCTYPE html>
 </body>
 </html>
 """
+# A search page whose search lists nothing, as when the index or the scripts are missing.
+SEARCH = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Search</title><link rel="icon" href="icon.svg"></head>
+<body><main><h1>Search</h1><div id="search-results"></div></main></body>
+</html>
+"""
 ICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2 2"><rect width="2" height="2"/></svg>'
 )
@@ -82,6 +89,7 @@ def audit(
     (site / "faulty.html").write_text(FAULTY, encoding="utf-8")
     (site / "pale.html").write_text(PALE, encoding="utf-8")
     (site / "narrow.html").write_text(NARROW, encoding="utf-8")
+    (site / "search.html").write_text(SEARCH, encoding="utf-8")
     (site / "icon.svg").write_text(ICON, encoding="utf-8")
     jar_cache = os.environ.get("AUTOGRAD_GUIDE_AUDIT_TOOLS")
     return subprocess.run(
@@ -107,7 +115,7 @@ def test_the_audit_fails_and_the_clean_page_has_no_finding(
 ) -> None:
     assert audit.returncode == 1, audit.stdout + audit.stderr
     assert failures(audit, "index.html") == []
-    assert "4 pages" in audit.stdout
+    assert "5 pages" in audit.stdout
 
 
 @pytest.mark.parametrize(
@@ -168,9 +176,10 @@ def test_screenshots_are_of_the_pages_where_the_browser_found_something(
         "notes.txt",
         "pale.html.desktop.png",
         "pale.html.mobile.png",
+        "search.html.desktop.png",
     ], saved
     assert (screenshots / "pale.html.mobile.png").read_bytes().startswith(b"\x89PNG")
-    assert "5 screenshots (where the browser found something)" in audit.stdout, audit.stdout
+    assert "6 screenshots (where the browser found something)" in audit.stdout, audit.stdout
 
 
 def test_html_codesniffer_runs_at_the_desktop_width_only(
@@ -179,3 +188,11 @@ def test_html_codesniffer_runs_at_the_desktop_width_only(
     found = failures(audit, "faulty.html")
     assert any("[desktop]: HTML_CodeSniffer: " in line for line in found), found
     assert not any("[mobile]: HTML_CodeSniffer: " in line for line in found), found
+
+
+def test_a_search_page_whose_search_lists_nothing_fails(
+    audit: subprocess.CompletedProcess[str],
+) -> None:
+    assert failures(audit, "search.html") == [
+        "FAIL search.html [desktop]: search: searching for 'autograd' listed no page within 5 s"
+    ], audit.stdout

@@ -5,7 +5,8 @@ is blocked and recorded), console errors and uncaught exceptions, local
 files that failed to load, axe-core's accessibility violations (all rules
 that are not experimental, best practices included), HTML_CodeSniffer's
 errors against WCAG 2 AA (the engine pa11y runs: a second opinion), headings
-that skip a level, images without alt text; and a full-length screenshot of each visit
+that skip a level, images without alt text, and on each edition's search page
+a search that lists nothing; and a full-length screenshot of each visit
 in which it found any of these (of every visit, if asked).
 
 axe's colour-contrast rule takes most of the audit's time (measured on 12
@@ -94,6 +95,12 @@ _ARTICLE_STYLES = """() => {
   return `${digest}`;
 }"""
 _VIOLATIONS: dict[str, Any] = {"resultTypes": ["violations"]}
+# Each edition's search page is asked for a word every page of the guide has;
+# Sphinx's search lists what it finds as items of #search-results.
+SEARCH_PAGE = "search.html"
+SEARCH_WORD = "autograd"
+_SEARCH_RESULT = "#search-results li"
+_SEARCH_SECONDS = 5
 # HTML_CodeSniffer runs at one width, as pa11y does (its default window is a
 # desktop's, 1280 px wide): axe already checks both, and this halves its cost.
 HTMLCS_VIEWPORT = "desktop"
@@ -223,6 +230,16 @@ async def _visit(
             page.remove_listener(event, listener)
 
 
+async def _search(page: Page, url: str) -> list[str]:
+    """Search the edition of the search page at ``url`` for :data:`SEARCH_WORD`; what went wrong."""
+    await page.goto(f"{url}?q={SEARCH_WORD}", wait_until="load")
+    try:
+        await page.wait_for_selector(_SEARCH_RESULT, timeout=_SEARCH_SECONDS * 1000)
+    except Error:
+        return [f"searching for {SEARCH_WORD!r} listed no page within {_SEARCH_SECONDS} s"]
+    return []
+
+
 async def _screenshot(page: Page, visit: Visit, path: Path) -> None:
     """Save a full-length screenshot of the page as ``visit.screenshot``; a failure only warns."""
     try:
@@ -297,6 +314,16 @@ async def _visit_all(
                     await _screenshot(tab, visit, screenshots / visit.screenshot_name)
 
         await asyncio.gather(*(worker() for _ in range(tabs)))
+        # Searching leaves its words in the browser's storage, and Sphinx then
+        # highlights them on every page opened after: a context of its own.
+        searching = await browser.new_context(**VIEWPORTS[HTMLCS_VIEWPORT])
+        for (viewport, name), visit in visits.items():
+            if viewport == HTMLCS_VIEWPORT and name.rpartition("/")[2] == SEARCH_PAGE:
+                tab = await searching.new_page()
+                visit.search = await _search(tab, site + name)
+                if visit.search and visit.screenshot is None:
+                    await _screenshot(tab, visit, screenshots / visit.screenshot_name)
+        await searching.close()
         await browser.close()
     return [visits[job] for job in jobs]
 

@@ -18,6 +18,7 @@ class Visit:
     console_errors: list[str] = field(default_factory=list)
     axe: list[str] = field(default_factory=list)
     htmlcs: list[str] = field(default_factory=list)  # HTML_CodeSniffer's WCAG 2 AA errors
+    search: list[str] = field(default_factory=list)  # a search page's search that failed
     headings: list[str] = field(default_factory=list)
     images_without_alt: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
@@ -41,8 +42,8 @@ class Visit:
         """One line per thing the browser saw that fails the page, each naming page and viewport.
 
         That is a request to another host or one that failed, a console error,
-        an axe violation, an error of HTML_CodeSniffer, a skipped heading level
-        or an image without alt text.
+        an axe violation, an error of HTML_CodeSniffer, a skipped heading level,
+        an image without alt text, or a search that found nothing.
 
         Examples:
             >>> Visit("index.html", "mobile", requests=["index.html"]).findings()
@@ -58,4 +59,5 @@ class Visit:
         lines += [f"{where}: HTML_CodeSniffer: {error}" for error in self.htmlcs]
         lines += [f"{where}: heading skips a level: {text}" for text in self.headings]
         lines += [f"{where}: image without alt text: {src}" for src in self.images_without_alt]
+        lines += [f"{where}: search: {problem}" for problem in self.search]
         return lines
