@@ -95,8 +95,9 @@ _ARTICLE_STYLES = """() => {
   return `${digest}`;
 }"""
 _VIOLATIONS: dict[str, Any] = {"resultTypes": ["violations"]}
-# Each edition's search page is asked for a word every page of the guide has;
-# Sphinx's search lists what it finds as items of #search-results.
+# Each edition's search page is asked for a word every page of the guide has,
+# at HTMLCS_VIEWPORT's width; Sphinx's search lists what it finds as items of
+# #search-results.
 SEARCH_PAGE = "search.html"
 SEARCH_WORD = "autograd"
 _SEARCH_RESULT = "#search-results li"
@@ -356,7 +357,8 @@ def visit_all(
 ) -> list[Visit]:
     """Open each page at each viewport, ``tabs`` at a time; return what each visit recorded.
 
-    ``htmlcs`` is HTML_CodeSniffer's script (``HTMLCS.js``), run on every page.
+    ``htmlcs`` is HTML_CodeSniffer's script (``HTMLCS.js``), run on every page at
+    :data:`HTMLCS_VIEWPORT`; each edition's search page is then searched at that width.
 
     A full-length screenshot of each visit in which the browser found something
     (of every visit if ``every_page``) is saved in the existing folder
