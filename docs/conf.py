@@ -30,7 +30,7 @@ extensions = [
     "editions.interface_language",  # first: the interface catalog, before the themes' own
     "myst_nb",
     "output.hidden_cells",  # after myst_nb, whose HTML for hidden cells it replaces
-    "sphinx.ext.mathjax",
+    "output.mathml",  # the math as MathML, written at build time
     "output.offline_assets",
     "execution.execution_cache",
     "execution.parallel_execution",
@@ -51,6 +51,7 @@ extensions = [
     "editions.chinese_search",
     "editions.cell_image_alt",  # the alt text of cell images, as catalog messages
     "output.sidebar_toggles",
+    "output.icons",  # the theme's icons as SVG, so no page downloads an icon font
     "output.build_versions",  # the footer's "Outputs made with autograd-guide … and PyTorch …"
 ]
 
@@ -198,6 +199,7 @@ html_context = {"default_mode": "auto"}
 # a landmark, and a search field with a submit button (each template says why;
 # docs/_static/search-field.css places the button).
 templates_path = ["_templates"]
+html_math_renderer = "mathml"  # docs/_ext/output/mathml.py: no math script on the pages
 html_static_path = ["_static"]
 html_css_files = ["search-field.css"]
 html_sidebars = {

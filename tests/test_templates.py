@@ -76,3 +76,18 @@ def test_the_print_heading_of_a_generated_page_is_its_title(site: Path) -> None:
     heading = re.search(r'id="jb-print-docs-body"[^>]*>\s*<h1>(.*?)</h1>', page)
     assert heading is not None
     assert heading[1] == "Index"
+
+
+@pytest.mark.slow
+def test_scripts_in_the_head_are_deferred_and_keep_their_order(site: Path) -> None:
+    for name in ("index.html", "search.html"):
+        head = (site / name).read_text(encoding="utf-8").split("</head>")[0]
+        scripts = re.findall(r"<script\b[^>]*\bsrc=[^>]*>", head)
+        blocking = [tag for tag in scripts if " defer" not in tag]
+        assert [tag for tag in blocking if "documentation_options.js" not in tag] == [], name
+        names = [re.search(r'src="[^"]*?([\w.-]+\.js)', tag)[1] for tag in scripts]  # type: ignore[index]
+        assert names.index("documentation_options.js") < names.index("doctools.js"), names
+    # The search scripts need doctools.js: deferred too, they run after it.
+    assert (
+        names.index("doctools.js") < names.index("searchtools.js") < names.index("searchindex.js")
+    )

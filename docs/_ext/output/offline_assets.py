@@ -1,29 +1,22 @@
-"""Make the site work with no network: serve MathJax locally, and refuse any remote asset.
+"""Make sure the site works with no network: refuse any asset from another host.
 
-Sphinx loads MathJax from a CDN by default; offline, readers would see raw
-TeX. The MathJax 3 files come from the PyPI package ``sphinx-mathjax-offline``,
-used here only as a data source: its own Sphinx hook copies the files after
-the build and is not declared safe for parallel builds.
-
-After the build, every HTML page is scanned: a script, stylesheet, font,
-image or frame loaded from another host fails the build, naming the page.
+Sphinx would load MathJax from a CDN; the site writes its math as MathML
+instead (``output.mathml``), so pages load no math script at all. After the
+build, every HTML page is scanned: a script, stylesheet, font, image or frame
+loaded from another host fails the build, naming the page.
 """
 
 from __future__ import annotations
 
 import re
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
-from sphinx.config import Config
-from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-_DIST = "sphinx-mathjax-offline"
 # Attributes through which a page loads something as it renders. Plain links
 # (<a href>) are navigation, not loads, and may point anywhere.
 _REMOTE_LOAD = re.compile(
@@ -37,25 +30,6 @@ _REMOTE = re.compile(r"^(?:https?:)?//", re.IGNORECASE)
 # <link rel=...> values that only name a page (the canonical address, another
 # language's version) without making the browser fetch anything.
 _NAMING_RELS = {"canonical", "alternate", "author", "license", "help", "search", "next", "prev"}
-
-
-def _mathjax_static_dir() -> Path:
-    """Return the folder that holds ``mathjax/tex-chtml.js`` in the installed package."""
-    try:
-        dist = metadata.distribution(_DIST)
-    except metadata.PackageNotFoundError as error:
-        msg = f"{_DIST} is not installed: install the project's 'docs' dependency group"
-        raise ConfigError(msg) from error
-    for file in dist.files or ():
-        if file.name == "tex-chtml.js" and file.parent.name == "mathjax":
-            return Path(str(dist.locate_file(file))).parent.parent
-    msg = f"{_DIST} is installed but holds no mathjax/tex-chtml.js"
-    raise ConfigError(msg)
-
-
-def _use_local_mathjax(app: Sphinx, config: Config) -> None:
-    config.html_static_path.append(str(_mathjax_static_dir()))
-    config.mathjax_path = "mathjax/tex-chtml.js"
 
 
 def remote_loads(html: str) -> list[str]:
@@ -89,7 +63,6 @@ def _refuse_remote_assets(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the local MathJax and the remote-asset check with Sphinx."""
-    app.connect("config-inited", _use_local_mathjax)
+    """Register the remote-asset check with Sphinx."""
     app.connect("build-finished", _refuse_remote_assets)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

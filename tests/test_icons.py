@@ -1,0 +1,77 @@
+"""The theme's icons drawn as SVG masks instead of Font Awesome's fonts (docs/_ext/output/icons.py)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from output.icons import Icon, code_points, icons_used
+from sites import EXT, sphinx
+
+CONF = f"""
+import sys
+sys.path.insert(0, {str(EXT)!r})
+project = "Icons"
+extensions = ["myst_parser", "output.icons"]
+html_theme = "sphinx_book_theme"
+html_theme_options = {{"repository_url": "https://github.com/example/repo", "use_repository_button": True}}
+"""
+MASK = re.compile(r'\.(fa[a-z-]*)\.(fa-[a-z0-9-]+)\{--icon:url\("data:image/svg\+xml,([^"]+)"\)\}')
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    source = tmp_path_factory.mktemp("icons") / "source"
+    source.mkdir()
+    (source / "conf.py").write_text(CONF, encoding="utf-8")
+    (source / "index.md").write_text("# Icons\n\nA page.\n", encoding="utf-8")
+    built = sphinx(source)
+    assert built.returncode == 0, built.stdout + built.stderr
+    return source.parent / "html"
+
+
+def test_code_points_are_read_from_every_selector_of_a_rule() -> None:
+    css = '.fa-a,.fa-b{--fa:"\\f001"}.x .fa-c{--fa:"\\f002"}.fa-d{color:red}'
+    assert code_points(css) == {"fa-a": 0xF001, "fa-b": 0xF001}
+
+
+def test_an_icon_without_a_family_class_is_solid_as_font_awesome_draws_it() -> None:
+    html = '<i class="fa-bars"></i><span class="fab fa-github x"></span>'
+    assert icons_used(html, {"fa-bars", "fa-github"}) == {
+        Icon("fa-solid", "fa-bars"),
+        Icon("fab", "fa-github"),
+    }
+
+
+@pytest.mark.slow
+def test_every_icon_of_the_pages_has_an_outline_and_no_page_uses_the_fonts(site: Path) -> None:
+    css = (site / "_static" / "icons.css").read_text(encoding="utf-8")
+    masks = {(family, name): unquote(svg) for family, name, svg in MASK.findall(css)}
+    page = (site / "index.html").read_text(encoding="utf-8")
+    used = icons_used(
+        page,
+        set(
+            code_points(
+                (site / "_static" / "styles" / "pydata-sphinx-theme.css").read_text(
+                    encoding="utf-8"
+                )
+            )
+        ),
+    )
+    assert Icon("fab", "fa-github") in used  # the repository button
+    assert {(icon.family, icon.name) for icon in used} <= set(masks)
+    for svg in masks.values():
+        assert re.fullmatch(
+            r'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 -\d+ \d+ \d+">'
+            r'<path transform="scale\(1 -1\)" d="M[^"]+Z"/></svg>',
+            svg,
+        ), svg
+    # Different icons, different outlines: each came from its own glyph.
+    assert len(set(masks.values())) == len(masks)
+    # The icon elements no longer draw text in the icon font.
+    assert "{font-family:inherit}" in css
+    assert 'content:""' in css
+    assert page.index("pydata-sphinx-theme.css") < page.index("_static/icons.css")
