@@ -52,6 +52,7 @@ extensions = [
     "editions.cell_image_alt",  # the alt text of cell images, as catalog messages
     "output.sidebar_toggles",
     "output.icons",  # the theme's icons as SVG, so no page downloads an icon font
+    "output.stylesheets",  # one stylesheet per page: the theme's, the extensions' and ours
     "output.build_versions",  # the footer's "Outputs made with autograd-guide … and PyTorch …"
 ]
 
