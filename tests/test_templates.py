@@ -87,6 +87,11 @@ def test_scripts_in_the_head_are_deferred_and_keep_their_order(site: Path) -> No
         assert blocking == [], name
         names = [re.search(r'src="[^"]*?([\w.-]+\.js)', tag)[1] for tag in scripts]  # type: ignore[index]
         assert names.index("documentation_options.js") < names.index("doctools.js"), names
+        # The inline scripts that set its options wait for it, as modules, in order.
+        assert "<script>DOCUMENTATION_OPTIONS." not in head, name
+        assert head.index("documentation_options.js") < head.index(
+            '<script type="module">DOCUMENTATION_OPTIONS.pagename'
+        ), name
     # The search scripts need doctools.js: deferred too, they run after it.
     assert (
         names.index("doctools.js") < names.index("searchtools.js") < names.index("searchindex.js")
