@@ -7,8 +7,9 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from fontTools.ttLib import TTFont
 
-from output.icons import Icon, code_points, icons_used
+from output.icons import Icon, code_points, icons_used, pseudo_element_icons
 from sites import EXT, sphinx
 
 CONF = f"""
@@ -75,3 +76,25 @@ def test_every_icon_of_the_pages_has_an_outline_and_no_page_uses_the_fonts(site:
     assert "{font-family:inherit}" in css
     assert 'content:""' in css
     assert page.index("pydata-sphinx-theme.css") < page.index("_static/icons.css")
+
+
+@pytest.mark.slow
+def test_the_fonts_keep_only_the_glyphs_the_theme_draws_in_pseudo_elements(site: Path) -> None:
+    theme = (site / "_static" / "styles" / "pydata-sphinx-theme.css").read_text(encoding="utf-8")
+    drawn = pseudo_element_icons(theme)
+    assert 0xF09B in drawn  # the GitHub logo before a link to GitHub
+    fonts = site / "_static" / "vendor" / "fontawesome" / "webfonts"
+    brands = TTFont(fonts / "fa-brands-400.woff2")
+    assert 0xF09B in brands.getBestCmap()  # kept: its link has no other icon
+    for font in fonts.glob("*.woff2"):
+        assert set(TTFont(font).getBestCmap()) <= drawn, font.name
+        assert font.stat().st_size < 4096, font.name
+
+
+@pytest.mark.slow
+def test_a_second_build_in_the_same_folder_draws_every_icon_again(site: Path) -> None:
+    """The fonts are cut down after the first build; the next one reads the theme's again."""
+    before = (site / "_static" / "icons.css").read_text(encoding="utf-8")
+    built = sphinx(site.parent / "source")
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert (site / "_static" / "icons.css").read_text(encoding="utf-8") == before

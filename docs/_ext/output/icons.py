@@ -8,8 +8,10 @@ extension reads the icons the pages use (``class="fa-solid fa-bars"``), takes
 each one's outline from the very font file the theme ships, and writes
 ``_static/icons.css``: each icon a CSS mask of its SVG outline, painted in
 the text's colour (so light and dark modes keep working), in the box the
-font's glyph had. The icon elements no longer use the fonts, so browsers never
-fetch them.
+font's glyph had. The icon elements no longer use the fonts, so browsers do
+not fetch them for those. The theme still draws a few icons with the fonts
+itself, in pseudo-elements (the GitHub logo before a link to GitHub): the
+fonts keep those glyphs only (108 KiB -> a few KiB for the brands font).
 
 An icon a page uses that the theme's style sheet or font does not define fails
 the build, naming it.
@@ -24,6 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fontTools.pens.svgPathPen import SVGPathPen
+from fontTools.subset import Options, Subsetter
 from fontTools.ttLib import TTFont
 from sphinx.application import Sphinx
 from sphinx.util import logging
@@ -46,6 +49,10 @@ _FAMILIES = {
 # `.fa-bars,.fa-navicon{--fa:"\f0c9"}`: the icon classes and their code point.
 _CODE_POINT = re.compile(r'([^{}]+)\{--fa:"\\([0-9a-f]+)')
 _ICON_CLASS = re.compile(r"\.(fa-[a-z0-9-]+)")
+# `--pst-icon-github:"\f09b"`: a glyph the theme draws in a pseudo-element.
+_PSEUDO_ICON = re.compile(r'--pst-icon-[a-z0-9-]+:\s*"([^"]*)"')
+_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6}) ?")
+_PRIVATE_USE = 0xE000  # Font Awesome's glyphs are in Unicode's private use area
 _CLASS_ATTRIBUTE = re.compile(r'\bclass="([^"]*)"')
 # Every element the theme's style sheet draws as an icon (its selector, as the theme writes it).
 _ICON_ELEMENTS = ":is(.fa,.fa-brands,.fa-classic,.fa-regular,.fa-solid,.fab,.far,.fas)"
@@ -112,6 +119,36 @@ def outline_svg(font: TTFont, code_point: int) -> str:
     )
 
 
+def pseudo_element_icons(css: str) -> set[int]:
+    r"""The code points of the icons that the theme's own rules draw with the fonts.
+
+    pydata-sphinx-theme draws a few icons in ``::before`` and ``::after`` with
+    Font Awesome's fonts (the GitHub logo before a link to GitHub, say),
+    naming each glyph in a ``--pst-icon-...`` variable, as a character or an
+    escape.
+
+    Examples:
+        >>> sorted(map(hex, pseudo_element_icons('--pst-icon-github:"\\f09b";--pst-icon-x:"\uf35d"')))
+        ['0xf09b', '0xf35d']
+    """
+    points = set()
+    for value in _PSEUDO_ICON.findall(css):
+        text = _ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), value)
+        points |= {ord(character) for character in text if ord(character) >= _PRIVATE_USE}
+    return points
+
+
+def subset_font(path: Path, points: set[int]) -> None:
+    """Keep in the WOFF2 font at ``path`` only the glyphs of ``points`` (those it has)."""
+    font = TTFont(path)
+    options = Options(flavor="woff2", layout_features=[], name_IDs=["*"], notdef_outline=True)
+    subsetter = Subsetter(options)
+    subsetter.populate(unicodes=points & set(font.getBestCmap()))
+    subsetter.subset(font)
+    font.flavor = "woff2"
+    font.save(path)
+
+
 def stylesheet(outlines: dict[Icon, str]) -> str:
     """The CSS that draws each icon as a mask of its outline, in the colour of its text.
 
@@ -141,7 +178,8 @@ def _write_stylesheet(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
-    points = code_points((outdir / _THEME_CSS).read_text(encoding="utf-8"))
+    theme_css = (outdir / _THEME_CSS).read_text(encoding="utf-8")
+    points = code_points(theme_css)
     used: set[Icon] = set()
     for page in sorted(outdir.rglob("*.html")):
         used |= icons_used(page.read_text(encoding="utf-8"), set(points))
@@ -162,6 +200,10 @@ def _write_stylesheet(app: Sphinx, exception: Exception | None) -> None:
                 subtype="icons",
             )
     (outdir / "_static" / STYLESHEET).write_text(stylesheet(outlines), encoding="utf-8")
+    # What is left for the fonts: the icons the theme draws in pseudo-elements.
+    drawn = pseudo_element_icons(theme_css)
+    for file in sorted(set(_FAMILIES.values())):
+        subset_font(outdir / _FONTS / file, drawn)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -6,6 +6,8 @@ MathJax's script (257 KiB gzipped) and its fonts off every page, and the text
 no longer moves when a script typesets the math after the page has painted.
 The TeX is converted by ``latex2mathml``; each formula keeps its TeX source in
 ``alttext`` for readers whose assistive technology does not read MathML.
+A display formula wider than a phone's screen scrolls inside its box, which
+``mathml.js`` makes a tab stop, so that keyboard users can scroll it too.
 
 ``latex2mathml`` writes a function name such as ``\cos`` as a plain ``<mi>``,
 which browsers set flush against its neighbours ("3cos2"); TeX puts a thin
@@ -189,9 +191,18 @@ def _add_static_path(app: Sphinx, config: Config) -> None:
     config.html_static_path.append(os.path.relpath(static, app.confdir))
 
 
+def _add_script(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    # As sphinx.ext.mathjax adds its script: only to a page with formulas.
+    if app.env.domains.math_domain.has_equations(pagename):
+        app.add_js_file("mathml.js", loading_method="defer")
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the renderer (``html_math_renderer = "mathml"`` selects it) and its style sheet."""
     app.add_html_math_renderer("mathml", (_visit_inline, None), (_visit_block, None))
     app.connect("config-inited", _add_static_path)
+    app.connect("html-page-context", _add_script)
     app.add_css_file("mathml.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
