@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from site_audit import html_validator, links, prerequisites, report, server
+from site_audit import html_validator, lighthouse, links, prerequisites, report, sample, server
 from site_audit.pages import site_pages
 
 
@@ -19,7 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--base-path", default="/", help="the path the site is published at (/autograd-guide/)"
     )
-    parser.add_argument("--cache", type=Path, help="where to keep the Nu Html Checker's jar")
+    parser.add_argument(
+        "--cache", type=Path, help="where to keep the Nu Html Checker's jar and Lighthouse"
+    )
     parser.add_argument(
         "--screenshots",
         type=Path,
@@ -38,6 +40,14 @@ def main(argv: list[str] | None = None) -> int:
         default=max(2, os.cpu_count() or 1),
         help="pages open at once (default: the number of cores, at least 2)",
     )
+    measured = parser.add_mutually_exclusive_group()
+    measured.add_argument(
+        "--lighthouse-every-page",
+        action="store_true",
+        help="run Lighthouse on every page (by default: each edition's landing page and"
+        " heaviest article)",
+    )
+    measured.add_argument("--no-lighthouse", action="store_true", help="run no Lighthouse")
     args = parser.parse_args(argv)
     html = args.html.resolve()
     if not (html / "index.html").is_file():
@@ -54,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         prerequisites.require_chinese_font()
         jar = prerequisites.vnu_jar(cache)
         htmlcs = prerequisites.htmlcs_script(cache)
+        # Node and the folder Lighthouse is installed in, unless it is not to run.
+        measuring = None
+        if not args.no_lighthouse:
+            measuring = (prerequisites.require("node")["node"], prerequisites.lighthouse(cache))
     except prerequisites.MissingProgramError as error:
         print(f"site_audit: {error}", file=sys.stderr)
         return 2
@@ -82,12 +96,40 @@ def main(argv: list[str] | None = None) -> int:
         )
     html_errors = html_validator.errors(checker, html)
     reports = report.collect(pages, visits, html_errors, broken_links)
+    audited = time.monotonic() - start
 
     print(report.table(reports))
     print()
     print(report.heaviest_files(reports, html))
     print()
-    failures = [line for page in reports for line in page.failures()]
+    if measuring is not None:
+        # After the validator, which runs beside the browser: runs must have the CPU to themselves.
+        if args.lighthouse_every_page:
+            chosen = [sample.Choice(page.as_posix(), ("every page",)) for page in pages]
+        else:
+            chosen = sample.choose({page.page: page.weight for page in reports})
+        print("Lighthouse measures:")
+        for choice in chosen:
+            print(f"  {choice}")
+        node, package = measuring
+        began = time.monotonic()
+        with server.serve(html, args.base_path) as site:
+            measurements = lighthouse.measure(
+                site,
+                [choice.page for choice in chosen],
+                package=package,
+                chromium=programs["chromium"],
+                chromium_flags=browser.CHROMIUM_FLAGS,
+                node=node,
+            )
+        seconds = time.monotonic() - began
+        runs = sum(len(measurement.runs) for measurement in measurements)
+        print()
+        print(lighthouse.table(measurements))
+        print(f"Lighthouse: {runs} runs in {seconds:.0f} s ({seconds / max(runs, 1):.1f} s a run)")
+        print()
+        reports = report.collect(pages, visits, html_errors, broken_links, measurements)
+    failures = report.failures(reports)
     for line in failures:
         print(f"FAIL {line}")
     print(report.summary(reports))
@@ -95,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     which = "of every visit" if args.screenshot_every_page else "where the browser found something"
     print(
         f"Audited {len(pages)} pages at {len(browser.VIEWPORTS)} viewports"
-        f" in {time.monotonic() - start:.0f} s; {saved} screenshots ({which}) in {screenshots}"
+        f" in {audited:.0f} s; {saved} screenshots ({which}) in {screenshots};"
+        f" {time.monotonic() - start:.0f} s in all"
     )
     return 1 if failures else 0
 

@@ -1,4 +1,4 @@
-"""Find what the audit runs: Chromium, Java, npm and the Nu Html Checker, a Chinese font.
+"""Find what the audit runs: Chromium, Java, npm, the Nu Html Checker, Lighthouse, a Chinese font.
 
 Chromium, Java, npm and a font with Chinese characters (without one, the
 screenshots of the Chinese edition show boxes where the text should be) are
@@ -10,12 +10,15 @@ Playwright drives the system Chromium: its own browser download comes from a
 CDN, which this project never uses. The Nu Html Checker is the npm package
 ``vnu-jar`` and HTML_CodeSniffer's script the npm package ``html_codesniffer``,
 each fetched once with ``npm pack`` (the registry's own client, which checks
-the package's integrity) and kept in a cache folder.
+the package's integrity) and kept in a cache folder; Lighthouse, which runs
+on Node (Debian's npm brings it), is installed there once with ``npm ci``
+from the lock in ``lighthouse/``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -28,6 +31,11 @@ from pathlib import Path
 VNU_VERSION = "26.9.27"
 # HTML_CodeSniffer, the engine pa11y runs by default, checks WCAG 2 AA beside axe.
 HTMLCS_VERSION = "2.5.1"
+# Lighthouse's scores change between its releases and its dependencies' (axe-core
+# decides the accessibility score): the version and everything it needs are
+# pinned by the lock in this folder. Lighthouse 12.2.3: 13 needs Node 22, 12.2.3
+# runs on 18.16 or newer, such as the Node 20 of CI's runner.
+LIGHTHOUSE_LOCK = Path(__file__).with_name("lighthouse")
 # Program on PATH -> the Debian package that provides it. fc-list only tells
 # whether a Chinese font is installed.
 _DEBIAN = {
@@ -41,6 +49,8 @@ CHINESE_FONT = "fonts-wqy-microhei"
 # Programs that stand in for one of Debian's: GitHub's Ubuntu runners have
 # Google Chrome, and Ubuntu's own chromium package is a snap that cannot run here.
 _STAND_INS = {"chromium": ["google-chrome"]}
+# Programs that come with one of the packages above: Debian's npm depends on nodejs.
+_COMES_WITH = {"node": "npm"}
 
 
 class MissingProgramError(RuntimeError):
@@ -67,7 +77,7 @@ def require(*programs: str) -> dict[str, str]:
     found = {program: _which(program) for program in programs}
     missing = [program for program, path in found.items() if path is None]
     if missing:
-        packages = [_DEBIAN[program] for program in missing]
+        packages = list(dict.fromkeys(_DEBIAN[_COMES_WITH.get(p, p)] for p in missing))
         what = f"{', '.join(missing)}, not found on PATH"
         raise MissingProgramError(_install_hint(what, packages))
     return {program: str(path) for program, path in found.items()}
@@ -114,6 +124,40 @@ def htmlcs_script(cache: Path) -> Path:
         "build/HTMLCS.js",
         f"HTMLCS-{HTMLCS_VERSION}.js",
     )
+
+
+def lighthouse(cache: Path) -> Path:
+    """Return the folder Lighthouse is installed in, installing it from npm into ``cache`` once.
+
+    ``npm ci`` installs exactly what ``lighthouse/package-lock.json`` (beside
+    this module) pins, Lighthouse and every package it needs (chrome-launcher,
+    axe-core, ...), into ``cache/lighthouse-<digest of the lock>``: a new lock
+    gets a new folder. The folder is named so only once npm has finished.
+    """
+    lock = (LIGHTHOUSE_LOCK / "package-lock.json").read_bytes()
+    target = cache / f"lighthouse-{hashlib.sha256(lock).hexdigest()[:12]}"
+    if target.is_dir():
+        return target
+    npm = require("npm")["npm"]
+    cache.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".part", dir=cache))
+    try:
+        for name in ("package.json", "package-lock.json"):
+            shutil.copyfile(LIGHTHOUSE_LOCK / name, scratch / name)
+        subprocess.run(
+            [npm, "ci", "--prefix", str(scratch), "--no-audit", "--no-fund", "--silent"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        # Renamed whole once npm has finished: an install cut short never passes for one.
+        scratch.rename(target)
+    except OSError:
+        if not target.is_dir():
+            raise
+        # Another audit installed it meanwhile: theirs is as good.
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return target
 
 
 def _has_chinese_font() -> bool:

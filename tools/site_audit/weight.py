@@ -1,8 +1,9 @@
 """What a page weighs over the network: the gzip size of every file it loaded.
 
-The local server sends files as they are; a real host compresses text with
-gzip, so each file is compressed here (level 6, what web servers use by
-default) to estimate what a reader downloads.
+Each file is compressed here (level 6, what web servers use by default) to
+estimate what a reader downloads. A real host, and the audit's server
+(server.py), compress text so; fonts and images, which gzip barely shrinks,
+they send as they are, and the estimate counts them at about their size.
 """
 
 from __future__ import annotations
