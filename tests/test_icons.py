@@ -9,7 +9,7 @@ from urllib.parse import unquote
 import pytest
 from fontTools.ttLib import TTFont
 
-from output.icons import Icon, code_points, icons_used, pseudo_element_icons
+from output.icons import Icon, code_points, drawn_by_stylesheets, icons_used
 from sites import EXT, sphinx
 
 CONF = f"""
@@ -20,7 +20,9 @@ extensions = ["myst_parser", "output.icons"]
 html_theme = "sphinx_book_theme"
 html_theme_options = {{"repository_url": "https://github.com/example/repo", "use_repository_button": True}}
 """
-MASK = re.compile(r'\.(fa[a-z-]*)\.(fa-[a-z0-9-]+)\{--icon:url\("data:image/svg\+xml,([^"]+)"\)\}')
+MASK = re.compile(
+    r'\.(fa[a-z-]*)\.(fa-[a-z0-9-]+)::before\{width:[0-9.]+em;--icon:url\("data:image/svg\+xml,([^"]+)"\)\}'
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +41,11 @@ def test_code_points_are_read_from_every_selector_of_a_rule() -> None:
     assert code_points(css) == {"fa-a": 0xF001, "fa-b": 0xF001}
 
 
-def test_an_icon_without_a_family_class_is_solid_as_font_awesome_draws_it() -> None:
-    html = '<i class="fa-bars"></i><span class="fab fa-github x"></span>'
-    assert icons_used(html, {"fa-bars", "fa-github"}) == {
-        Icon("fa-solid", "fa-bars"),
+def test_an_icon_is_drawn_in_the_font_its_family_class_picks_and_none_without_one() -> None:
+    html = '<i class="fa-bars"></i><span class="fab fa-github x"></span><i class="fa fa-list"></i>'
+    assert icons_used(html, {"fa-bars", "fa-github", "fa-list"}) == {
         Icon("fab", "fa-github"),
+        Icon("fa", "fa-list"),
     }
 
 
@@ -80,15 +82,19 @@ def test_every_icon_of_the_pages_has_an_outline_and_no_page_uses_the_fonts(site:
 
 @pytest.mark.slow
 def test_the_fonts_keep_only_the_glyphs_the_theme_draws_in_pseudo_elements(site: Path) -> None:
-    theme = (site / "_static" / "styles" / "pydata-sphinx-theme.css").read_text(encoding="utf-8")
-    drawn = pseudo_element_icons(theme)
-    assert 0xF09B in drawn  # the GitHub logo before a link to GitHub
+    drawn = drawn_by_stylesheets(site / "_static")
+    assert 0xF09B in drawn  # pydata-sphinx-theme's GitHub logo before a link to GitHub
+    assert 0xF107 in drawn  # sphinx-book-theme's arrow of the hidden secondary sidebar
     fonts = site / "_static" / "vendor" / "fontawesome" / "webfonts"
     brands = TTFont(fonts / "fa-brands-400.woff2")
     assert 0xF09B in brands.getBestCmap()  # kept: its link has no other icon
+    kept = set()
     for font in fonts.glob("*.woff2"):
+        kept |= set(TTFont(font).getBestCmap())
         assert set(TTFont(font).getBestCmap()) <= drawn, font.name
         assert font.stat().st_size < 4096, font.name
+    # Every glyph drawn in a pseudo-element is still in one of the fonts.
+    assert kept >= {0xF09B, 0xF107}
 
 
 @pytest.mark.slow
@@ -98,3 +104,15 @@ def test_a_second_build_in_the_same_folder_draws_every_icon_again(site: Path) ->
     built = sphinx(site.parent / "source")
     assert built.returncode == 0, built.stdout + built.stderr
     assert (site / "_static" / "icons.css").read_text(encoding="utf-8") == before
+
+
+@pytest.mark.slow
+def test_an_icon_class_the_theme_does_not_define_fails_the_build(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "conf.py").write_text(CONF, encoding="utf-8")
+    page = '# Icons\n\n<i class="fa-solid fa-barz"></i> A typo.\n'
+    (source / "index.md").write_text(page, encoding="utf-8")
+    built = sphinx(source)
+    assert built.returncode != 0
+    assert "index.html uses the icon class fa-barz, which the theme does not define" in built.stderr

@@ -84,6 +84,16 @@ def test_an_operator_name_becomes_an_upright_mi_without_the_mo_spacing() -> None
     assert (name.tag, name.attrib, name.text) == ("mi", {}, "diag")
 
 
+@pytest.mark.parametrize(
+    ("tex", "text"),
+    [(r"\mathrm{d}x", ["d"]), (r"\mathrm{softmax}(z)_i", ["softmax"]), (r"\mathrm{out}", ["out"])],
+)
+def test_an_upright_word_stays_one_word(tex: str, text: list[str]) -> None:
+    root = ET.fromstring(to_mathml(tex, display=False))
+    assert [element.text for element in root.iter("mtext")] == text
+    assert not [element for element in root.iter("mi") if element.get("mathvariant")]
+
+
 def test_the_tex_source_is_the_alt_text_with_whitespace_collapsed() -> None:
     mathml = to_mathml("a\n  + b", display=True)
     assert ET.fromstring(mathml).attrib == {"display": "block", "alttext": "a + b"}
@@ -121,6 +131,8 @@ def test_a_page_gets_mathml_and_no_math_script(tmp_path: Path) -> None:
     scripts = [tag for tag in re.findall(r"<script[^>]*>", page) if "math" in tag.lower()]
     assert len(scripts) == 1, scripts
     assert re.fullmatch(r'<script defer="defer" src="_static/mathml\.js\?v=\w+">', scripts[0])
+    # A page without formulas does without it.
+    assert "mathml.js" not in (html / "genindex.html").read_text(encoding="utf-8")
     assert '<link rel="stylesheet" type="text/css" href="_static/mathml.css' in page
     assert (html / "_static" / "mathml.css").is_file()
     inline = re.search(

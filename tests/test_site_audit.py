@@ -543,8 +543,8 @@ def npm_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: bool) ->
         assert (prefix / "package-lock.json").read_bytes() == LOCK.read_bytes()
         (prefix / "node_modules" / "lighthouse").mkdir(parents=True)
         if fails:
-            raise subprocess.CalledProcessError(1, command)
-        return subprocess.CompletedProcess(command, 0)
+            return subprocess.CompletedProcess(command, 1, "", "npm ERR! network request failed")
+        return subprocess.CompletedProcess(command, 0, "", "")
 
     monkeypatch.setattr(prerequisites.shutil, "which", lambda name: f"/usr/bin/{name}")
     monkeypatch.setattr(prerequisites, "subprocess", SimpleNamespace(
@@ -569,7 +569,7 @@ def test_lighthouse_is_installed_once_from_npm_at_its_pinned_version(
 
 def test_the_lock_pins_lighthouse_12_2_3_and_everything_it_needs() -> None:
     lock = json.loads(LOCK.read_text(encoding="utf-8"))
-    assert lock["packages"][""]["dependencies"] == {"lighthouse": "12.2.3"}
+    assert lock["packages"][""]["dependencies"] == {"chrome-launcher": "1.2.1", "lighthouse": "12.2.3"}
     assert lock["packages"]["node_modules/lighthouse"]["version"] == "12.2.3"
     # Each package at one version with its integrity hash, from the registry where named.
     for name, package in lock["packages"].items():
@@ -585,6 +585,8 @@ def test_an_install_of_lighthouse_cut_short_leaves_nothing_that_passes_for_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     npm_install(tmp_path, monkeypatch, fails=True)
-    with pytest.raises(subprocess.CalledProcessError):
+    with pytest.raises(
+        prerequisites.MissingProgramError, match=r"exit 1\): npm ERR! network request failed"
+    ):
         prerequisites.lighthouse(tmp_path)
     assert list(tmp_path.iterdir()) == []

@@ -78,7 +78,10 @@ def test_a_page_links_one_bundle_of_its_stylesheets_in_their_order(tmp_path: Pat
             # interface() comes from the guide's extension; a stand-in gives it here.
             "_ext.py": "def setup(app):\n"
             "    app.connect('html-page-context', lambda app, page, template, context, doctree:"
-            " context.update(interface=lambda text: text))\n",
+            " context.update(interface=lambda text: text))\n"
+            # Added late, as sphinx-design does, but by priority before the site's own.
+            "    app.connect('builder-inited', lambda app: app.add_css_file('late.css'))\n",
+            "_static/late.css": ".late{color:green}",
         },
     )
     built = sphinx(source)
@@ -88,7 +91,10 @@ def test_a_page_links_one_bundle_of_its_stylesheets_in_their_order(tmp_path: Pat
     links = re.findall(r"<link[^>]*stylesheet[^>]*>", head)
     # The bundle, then the stylesheet with a title, which stays a link of its own.
     assert len(links) == 2, links
-    assert re.search(r'href="_static/styles/site-[0-9a-f]{10}\.css"', links[0]), links
+    # Its address changes with its content.
+    assert re.search(r'href="_static/styles/site-[0-9a-f]{10}\.css\?v=[0-9a-f]{8}"', links[0]), (
+        links
+    )
     assert 'href="_static/alt.css' in links[1], links
     name = re.search(r"site-[0-9a-f]{10}\.css", links[0])
     assert name is not None
@@ -98,6 +104,7 @@ def test_a_page_links_one_bundle_of_its_stylesheets_in_their_order(tmp_path: Pat
         "/* _static/styles/pydata-sphinx-theme.css */",
         "/* _static/pygments.css */",
         "/* _static/copybutton.css */",
+        "/* _static/late.css */",
         "/* _static/own.css */",
         "/* _static/print.css */\n@media print{\n.printed{color:black}",
     ]

@@ -133,6 +133,10 @@ def lighthouse(cache: Path) -> Path:
     this module) pins, Lighthouse and every package it needs (chrome-launcher,
     axe-core, ...), into ``cache/lighthouse-<digest of the lock>``: a new lock
     gets a new folder. The folder is named so only once npm has finished.
+
+    Raises:
+        MissingProgramError: npm is not installed, or ``npm ci`` failed (offline,
+            say); the message ends with the last lines npm wrote.
     """
     lock = (LIGHTHOUSE_LOCK / "package-lock.json").read_bytes()
     target = cache / f"lighthouse-{hashlib.sha256(lock).hexdigest()[:12]}"
@@ -144,11 +148,18 @@ def lighthouse(cache: Path) -> Path:
     try:
         for name in ("package.json", "package-lock.json"):
             shutil.copyfile(LIGHTHOUSE_LOCK / name, scratch / name)
-        subprocess.run(
-            [npm, "ci", "--prefix", str(scratch), "--no-audit", "--no-fund", "--silent"],
-            check=True,
-            stdout=subprocess.DEVNULL,
+        installed = subprocess.run(
+            [npm, "ci", "--prefix", str(scratch), "--no-audit", "--no-fund"],
+            check=False,
+            capture_output=True,
+            text=True,
         )
+        if installed.returncode != 0:
+            said = (installed.stderr or installed.stdout).strip().splitlines()[-5:]
+            msg = f"`npm ci` could not install Lighthouse (exit {installed.returncode}): " + (
+                " / ".join(said) or "npm said nothing"
+            )
+            raise MissingProgramError(msg)
         # Renamed whole once npm has finished: an install cut short never passes for one.
         scratch.rename(target)
     except OSError:

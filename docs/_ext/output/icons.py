@@ -13,8 +13,8 @@ not fetch them for those. The theme still draws a few icons with the fonts
 itself, in pseudo-elements (the GitHub logo before a link to GitHub): the
 fonts keep those glyphs only (108 KiB -> a few KiB for the brands font).
 
-An icon a page uses that the theme's style sheet or font does not define fails
-the build, naming it.
+A class ``fa-...`` on a page that the theme's stylesheet does not define, or an
+icon whose glyph its font lacks, fails the build, naming it.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from fontTools.ttLib import TTFont
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from output.built_pages import own_pages
+
 logger = logging.getLogger(__name__)
 
 STYLESHEET = "icons.css"
@@ -39,6 +41,7 @@ _THEME_CSS = Path("_static/styles/pydata-sphinx-theme.css")
 _FONTS = Path("_static/vendor/fontawesome/webfonts")
 # The class that picks an icon's font, and that font's file.
 _FAMILIES = {
+    "fa": "fa-solid-900.woff2",  # Font Awesome's default family, drawn solid
     "fa-solid": "fa-solid-900.woff2",
     "fas": "fa-solid-900.woff2",
     "fa-regular": "fa-regular-400.woff2",
@@ -50,7 +53,9 @@ _FAMILIES = {
 _CODE_POINT = re.compile(r'([^{}]+)\{--fa:"\\([0-9a-f]+)')
 _ICON_CLASS = re.compile(r"\.(fa-[a-z0-9-]+)")
 # `--pst-icon-github:"\f09b"`: a glyph the theme draws in a pseudo-element.
-_PSEUDO_ICON = re.compile(r'--pst-icon-[a-z0-9-]+:\s*"([^"]*)"')
+_PSEUDO_ICON = re.compile(r'(?:--pst-icon-[a-z0-9-]+|\bcontent):\s*"([^"]*)"')
+_VIEW_BOX = re.compile(r'viewBox="0 -?\d+ (\d+) (\d+)"')
+_FA_CLASS = re.compile(r"\.(fa-[a-z0-9-]+)")
 _ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6}) ?")
 _PRIVATE_USE = 0xE000  # Font Awesome's glyphs are in Unicode's private use area
 _CLASS_ATTRIBUTE = re.compile(r'\bclass="([^"]*)"')
@@ -94,9 +99,11 @@ def icons_used(html: str, names: set[str]) -> set[Icon]:
     for attribute in _CLASS_ATTRIBUTE.findall(html):
         classes = attribute.split()
         families = [name for name in classes if name in _FAMILIES]
+        if not families:
+            continue  # Font Awesome draws no icon without the class of a font
         for name in classes:
             if name in names:
-                found.add(Icon(families[0] if families else "fa-solid", name))
+                found.add(Icon(families[0], name))
     return found
 
 
@@ -120,16 +127,15 @@ def outline_svg(font: TTFont, code_point: int) -> str:
 
 
 def pseudo_element_icons(css: str) -> set[int]:
-    r"""The code points of the icons that the theme's own rules draw with the fonts.
+    r"""The code points of the icons that ``css`` names for pseudo-elements to draw with the fonts.
 
-    pydata-sphinx-theme draws a few icons in ``::before`` and ``::after`` with
-    Font Awesome's fonts (the GitHub logo before a link to GitHub, say),
-    naming each glyph in a ``--pst-icon-...`` variable, as a character or an
-    escape.
+    Each is a private-use character in a ``--pst-icon-...`` variable or a
+    ``content``, written as itself or as an escape.
 
     Examples:
-        >>> sorted(map(hex, pseudo_element_icons('--pst-icon-github:"\\f09b";--pst-icon-x:"\uf35d"')))
-        ['0xf09b', '0xf35d']
+        >>> css = '--pst-icon-github:"\\f09b";--pst-icon-x:"\uf35d";a:after{content:"\\f107"}'
+        >>> sorted(map(hex, pseudo_element_icons(css)))
+        ['0xf09b', '0xf107', '0xf35d']
     """
     points = set()
     for value in _PSEUDO_ICON.findall(css):
@@ -152,26 +158,74 @@ def subset_font(path: Path, points: set[int]) -> None:
 def stylesheet(outlines: dict[Icon, str]) -> str:
     """The CSS that draws each icon as a mask of its outline, in the colour of its text.
 
+    Only the icons given are drawn so: an element whose icon has no outline
+    here keeps the theme's font. Each mask is as wide as the glyph's advance.
+
     Examples:
-        >>> css = stylesheet({Icon("fa-solid", "fa-bars"): "<svg/>"})
-        >>> css.splitlines()[-1]
-        '.fa-solid.fa-bars{--icon:url("data:image/svg+xml,%3Csvg/%3E")}'
+        >>> svg = '<svg viewBox="0 -448 640 512"/>'
+        >>> print(stylesheet({Icon("fa-solid", "fa-language"): svg}))  # doctest: +ELLIPSIS
+        /* Written by ...
+        :is(.fa-solid.fa-language){font-family:inherit}
+        :is(.fa-solid.fa-language)::before{content:"";display:inline-block;height:1em;...}
+        .fa-solid.fa-language::before{width:1.25em;--icon:url("data:image/svg+xml,%3Csvg viewBox=%220 -448 640 512%22/%3E")}
+        <BLANKLINE>
     """
+    drawn = sorted(outlines, key=lambda icon: (icon.family, icon.name))
+    if not drawn:
+        return ""
+    elements = ":is(" + ",".join(f".{icon.family}.{icon.name}" for icon in drawn) + ")"
     rules = [
         "/* Written by docs/_ext/output/icons.py: the theme's Font Awesome icons as SVG",
-        "   masks, so that no page downloads the icon fonts. */",
-        f"{_ICON_ELEMENTS}{{font-family:inherit}}",
+        "   masks, so that no page downloads the icon fonts for them. */",
+        f"{elements}{{font-family:inherit}}",
         (
-            f'{_ICON_ELEMENTS}::before{{content:"";display:inline-block;width:1em;height:1em;'
+            f'{elements}::before{{content:"";display:inline-block;height:1em;'
             "vertical-align:-0.125em;background-color:currentColor;"
             "-webkit-mask:var(--icon) center/contain no-repeat;"
             "mask:var(--icon) center/contain no-repeat}"
         ),
     ]
-    for icon in sorted(outlines, key=lambda icon: (icon.family, icon.name)):
+    for icon in drawn:
+        box = _VIEW_BOX.search(outlines[icon])
+        width = int(box[1]) / int(box[2]) if box else 1
         image = quote(outlines[icon], safe=" /=:-.,'")
-        rules.append(f'.{icon.family}.{icon.name}{{--icon:url("data:image/svg+xml,{image}")}}')
+        rules.append(
+            f".{icon.family}.{icon.name}::before"
+            f'{{width:{width:.4g}em;--icon:url("data:image/svg+xml,{image}")}}'
+        )
     return "\n".join(rules) + "\n"
+
+
+def drawn_by_stylesheets(static: Path) -> set[int]:
+    r"""The icons that the stylesheets under ``static`` draw with the fonts in ``content``.
+
+    pydata-sphinx-theme names its glyphs in ``--pst-icon-...`` variables
+    (the GitHub logo before a link to GitHub), sphinx-book-theme writes one
+    straight into a ``content`` (the arrow of the secondary sidebar); as a
+    character or an escape. Font Awesome's own ``--fa`` classes are not
+    counted: their icons are drawn as SVG where the pages use them.
+    """
+    points = set()
+    for css in static.rglob("*.css"):
+        if css.name == STYLESHEET or css.name.startswith("site-"):
+            continue
+        points |= pseudo_element_icons(css.read_text(encoding="utf-8"))
+    return points
+
+
+def unknown_classes(html: str, known: set[str]) -> set[str]:
+    """The ``fa-`` classes of ``html`` that the theme's stylesheet does not define.
+
+    Examples:
+        >>> sorted(unknown_classes('<i class="fa-solid fa-barz fa-lg"></i>', {"fa-solid", "fa-lg"}))
+        ['fa-barz']
+    """
+    return {
+        name
+        for attribute in _CLASS_ATTRIBUTE.findall(html)
+        for name in attribute.split()
+        if name.startswith("fa-") and name not in known
+    }
 
 
 def _write_stylesheet(app: Sphinx, exception: Exception | None) -> None:
@@ -180,9 +234,19 @@ def _write_stylesheet(app: Sphinx, exception: Exception | None) -> None:
     outdir = Path(app.outdir)
     theme_css = (outdir / _THEME_CSS).read_text(encoding="utf-8")
     points = code_points(theme_css)
+    known = set(_FA_CLASS.findall(theme_css))
     used: set[Icon] = set()
-    for page in sorted(outdir.rglob("*.html")):
-        used |= icons_used(page.read_text(encoding="utf-8"), set(points))
+    for page in own_pages(outdir):
+        html = page.read_text(encoding="utf-8")
+        used |= icons_used(html, set(points))
+        for name in sorted(unknown_classes(html, known)):
+            logger.warning(
+                "%s uses the icon class %s, which the theme does not define",
+                page.relative_to(outdir),
+                name,
+                type="autograd_guide",
+                subtype="icons",
+            )
     fonts: dict[str, TTFont] = {}
     outlines = {}
     for icon in sorted(used, key=lambda icon: (icon.family, icon.name)):
@@ -200,8 +264,8 @@ def _write_stylesheet(app: Sphinx, exception: Exception | None) -> None:
                 subtype="icons",
             )
     (outdir / "_static" / STYLESHEET).write_text(stylesheet(outlines), encoding="utf-8")
-    # What is left for the fonts: the icons the theme draws in pseudo-elements.
-    drawn = pseudo_element_icons(theme_css)
+    # What is left for the fonts: the icons the themes draw in pseudo-elements.
+    drawn = drawn_by_stylesheets(outdir / "_static")
     for file in sorted(set(_FAMILIES.values())):
         subset_font(outdir / _FONTS / file, drawn)
 

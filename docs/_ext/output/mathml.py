@@ -53,6 +53,8 @@ _ROWS = frozenset({"math", "mrow", "mtd", "msqrt", "mstyle", "mpadded", "mphanto
 _SCRIPTED = frozenset({"msub", "msup", "msubsup", "munder", "mover", "munderover"})
 # Closing fences, after which TeX spaces an operator name as after a symbol: f(x)\sin y.
 _CLOSING = frozenset(")]}|\u2016\u27e9")
+# \mathrm{...} around letters only: a word set upright (d, softmax, out).
+_MATHRM_WORD = re.compile(r"\\mathrm\{([A-Za-z]+)\}")
 # TeX's escaped specials inside \text{...}: \_ \% \& \$ \# \{ \}.
 _TEXT_ESCAPE = re.compile(r"\\([_%&$#{}])")
 _LETTERS = re.compile(r"[A-Za-z]{2,}")
@@ -126,6 +128,20 @@ def space_operator_names(root: ET.Element) -> None:
         row[:] = spaced
 
 
+def _upright_words(tex: str) -> str:
+    r"""``tex`` with each ``\mathrm{word}`` as ``\text{word}``.
+
+    latex2mathml writes ``\mathrm{softmax}`` as seven one-letter ``<mi>``s,
+    which screen readers spell out, and ``\mathrm{d}`` as an italic d; as
+    ``\text``, a word stays one upright word.
+
+    Examples:
+        >>> _upright_words(r"\mathrm{d}x + \mathrm{softmax}(z)_i")
+        '\\text{d}x + \\text{softmax}(z)_i'
+    """
+    return _MATHRM_WORD.sub(r"\\text{\1}", tex)
+
+
 def to_mathml(tex: str, *, display: bool) -> str:
     r"""The MathML of ``tex``, with its source as ``alttext``; ValueError if it does not convert.
 
@@ -140,7 +156,7 @@ def to_mathml(tex: str, *, display: bool) -> str:
         ValueError: latex2mathml cannot convert '\\frac{1}{': NoAvailableTokensError
     """
     try:
-        converted = convert(tex, display="block" if display else "inline")
+        converted = convert(_upright_words(tex), display="block" if display else "inline")
         root = ET.fromstring(converted.replace(_NAMESPACE, "", 1))
     except Exception as error:  # latex2mathml raises its own errors and plain ones alike
         msg = f"latex2mathml cannot convert {tex!r}: {str(error) or type(error).__name__}"
@@ -194,8 +210,8 @@ def _add_static_path(app: Sphinx, config: Config) -> None:
 def _add_script(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    # As sphinx.ext.mathjax adds its script: only to a page with formulas.
-    if app.env.domains.math_domain.has_equations(pagename):
+    # As sphinx.ext.mathjax decides: the math visitors set this on a page with formulas.
+    if context.get("has_maths_elements"):
         app.add_js_file("mathml.js", loading_method="defer")
 
 

@@ -31,6 +31,8 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from output.built_pages import own_pages
+
 logger = logging.getLogger(__name__)
 
 FOLDER = "_static/styles"
@@ -41,7 +43,8 @@ _BUNDLES: dict[str, tuple[tuple[str, str], ...]] = {}
 _URL = re.compile(r"""url\(\s*(["']?)([^"')]+)\1\s*\)""")
 _IMPORT = re.compile(r"""@import\s+(?:url\(\s*)?["']?([^"')\s;]+)["']?\s*\)?\s*([^;]*);""")
 # A bundle a page links, by file name (the 404 page links it by an absolute address).
-_LINKED = re.compile(r'href="[^"]*/(site-[0-9a-f]+\.css)"')
+_LINKED = re.compile(r'href="[^"]*/(site-[0-9a-f]+\.css)(?:\?v=\w+)?"')
+_VERSION = re.compile(r'(site-[0-9a-f]+\.css)(?:\?v=\w+)?"')
 # A source map names the file it maps, not the bundle: dropped.
 _SOURCE_MAP = re.compile(r"/\*# sourceMappingURL=[^*]*\*/")
 _ABSOLUTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|/|#)", re.IGNORECASE)
@@ -116,13 +119,22 @@ def _filename(stylesheet: Any) -> str:
     return name if name.startswith("_static/") or "://" in name else f"_static/{name}"
 
 
-def _bundle_page(
-    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
-) -> None:
-    stylesheets = list(context.get("css_files", []))
+def split(stylesheets: list[Any]) -> tuple[str, tuple[tuple[str, str], ...], list[Any]]:
+    """A page's bundle: its name, the files in it (path, media), and the stylesheets left out.
+
+    The theme's two come first, then Sphinx's list in its order: by priority,
+    as Sphinx sorts it only after the pages' handlers have run. A stylesheet
+    from another host, or with attributes other than a media query, is left
+    out, to be linked after the bundle.
+
+    Examples:
+        >>> name, files, kept = split(["_static/b.css", "_static/a.css"])
+        >>> name.startswith("_static/styles/site-"), files[2:], kept
+        (True, (('_static/b.css', ''), ('_static/a.css', '')), [])
+    """
     files: list[tuple[str, str]] = [(name, "") for name in THEME_STYLESHEETS]
     kept = []
-    for stylesheet in stylesheets:
+    for stylesheet in sorted(stylesheets, key=lambda css: getattr(css, "priority", 500)):
         name, attributes = _filename(stylesheet), _attributes(stylesheet)
         media = attributes.pop("media", "")
         if "://" in name or attributes:
@@ -130,8 +142,14 @@ def _bundle_page(
         else:
             files.append((name, "" if media in {"", "all"} else media))
     key = hashlib.sha256(repr(files).encode()).hexdigest()[:10]
-    name = f"{FOLDER}/site-{key}.css"
-    _BUNDLES[name] = tuple(files)
+    return f"{FOLDER}/site-{key}.css", tuple(files), kept
+
+
+def _bundle_page(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    name, files, kept = split(list(context.get("css_files", [])))
+    _BUNDLES[name] = files
     context["css_files"] = [name, *kept]
     context["bundled_stylesheets"] = True
 
@@ -140,6 +158,11 @@ def _write_bundles(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
+    # The bundles of the pages written in this process. With `-j`, Sphinx writes
+    # the first page and its generated pages (index, search, 404) here and the
+    # rest in worker processes; a worker's page whose stylesheets differ from
+    # all of those would link a bundle that is not written: the check below says so.
+    versions = {}
     for name, files in sorted(_BUNDLES.items()):
         try:
             content = bundle(outdir, name, files)
@@ -153,9 +176,11 @@ def _write_bundles(app: Sphinx, exception: Exception | None) -> None:
             )
             continue
         (outdir / name).write_text(content, encoding="utf-8")
-    for page in sorted(outdir.rglob("*.html")):
-        for linked in _LINKED.findall(page.read_text(encoding="utf-8")):
-            if not (outdir / FOLDER / linked).is_file():
+        versions[Path(name).name] = hashlib.sha256(content.encode()).hexdigest()[:8]
+    for page in own_pages(outdir):
+        html = page.read_text(encoding="utf-8")
+        for linked in set(_LINKED.findall(html)):
+            if linked not in versions:
                 logger.warning(
                     "%s links the stylesheet %s, which this build did not write",
                     page.relative_to(outdir),
@@ -163,6 +188,10 @@ def _write_bundles(app: Sphinx, exception: Exception | None) -> None:
                     type="autograd_guide",
                     subtype="stylesheets",
                 )
+        # The address changes with the content: a browser never keeps a stale bundle.
+        versioned = _VERSION.sub(lambda match: f'{match[1]}?v={versions.get(match[1], "")}"', html)
+        if versioned != html:
+            page.write_text(versioned, encoding="utf-8")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

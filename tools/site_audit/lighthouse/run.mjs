@@ -23,9 +23,11 @@ const [prefix, chromePath, ...chromeFlags] = process.argv.slice(2);
 // The script lives outside the install: each package is found from PREFIX.
 const installed = createRequire(resolve(prefix, "package.json"));
 const load = async (name) => import(pathToFileURL(installed.resolve(name)).href);
-const { default: lighthouse } = await load("lighthouse");
-const { default: defaults } = await load("lighthouse/core/config/default-config.js");
-const { default: desktop } = await load("lighthouse/core/config/desktop-config.js");
+const {
+  default: lighthouse,
+  defaultConfig: defaults,
+  desktopConfig: desktop,
+} = await load("lighthouse");
 const { launch } = await load("chrome-launcher");
 
 const CATEGORIES = ["performance", "accessibility", "best-practices", "seo"];
