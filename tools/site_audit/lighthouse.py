@@ -300,11 +300,12 @@ def measure(
     chromium: str,
     chromium_flags: Sequence[str] = (),
     node: str = "node",
+    runs_on_a_miss: int = RUNS_ON_A_MISS,
 ) -> list[Measurement]:
     """Run Lighthouse on each page (relative to the ``site`` URL) with each profile.
 
     A page and profile whose first run misses a threshold is run
-    ``RUNS_ON_A_MISS - 1`` more times, right away. ``package`` is the folder
+    ``runs_on_a_miss - 1`` more times, right away. ``package`` is the folder
     Lighthouse is installed in (:func:`site_audit.prerequisites.lighthouse`).
     """
     measurements = []
@@ -315,7 +316,7 @@ def measure(
                 first = measurement.runs[0]
                 if first.error or misses(first):
                     measurement.runs += [
-                        lighthouse.run(page, profile) for _ in range(RUNS_ON_A_MISS - 1)
+                        lighthouse.run(page, profile) for _ in range(runs_on_a_miss - 1)
                     ]
                 measurements.append(measurement)
     return measurements
