@@ -569,7 +569,10 @@ def test_lighthouse_is_installed_once_from_npm_at_its_pinned_version(
 
 def test_the_lock_pins_lighthouse_12_2_3_and_everything_it_needs() -> None:
     lock = json.loads(LOCK.read_text(encoding="utf-8"))
-    assert lock["packages"][""]["dependencies"] == {"chrome-launcher": "1.2.1", "lighthouse": "12.2.3"}
+    assert lock["packages"][""]["dependencies"] == {
+        "chrome-launcher": "1.2.1",
+        "lighthouse": "12.2.3",
+    }
     assert lock["packages"]["node_modules/lighthouse"]["version"] == "12.2.3"
     # Each package at one version with its integrity hash, from the registry where named.
     for name, package in lock["packages"].items():
