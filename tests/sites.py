@@ -22,6 +22,24 @@ kernelspec:
 """
 
 
+# The guide's templates call interface() (editions/interface_language.py); a
+# site built without that extension gets this stand-in as its `_ext.py`, which
+# shows each text in brackets, as "[Search]", to be found in the HTML.
+INTERFACE_STAND_IN = (
+    "def setup(app):\n"
+    "    app.connect('html-page-context', lambda app, page, template, context, doctree:"
+    " context.update(interface=lambda text: f'[{text}]'))\n"
+)
+
+
+def write_files(root: Path, files: Mapping[str, str]) -> Path:
+    """Write each of ``files`` (path relative to ``root``: text) under ``root``; return ``root``."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
 def sphinx(
     source: Path,
     *options: str,

@@ -10,7 +10,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from output.icons import Icon, code_points, drawn_by_stylesheets, icons_used
-from sites import EXT, sphinx
+from sites import EXT, sphinx, write_files
 
 CONF = f"""
 import sys
@@ -27,10 +27,10 @@ MASK = re.compile(
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = tmp_path_factory.mktemp("icons") / "source"
-    source.mkdir()
-    (source / "conf.py").write_text(CONF, encoding="utf-8")
-    (source / "index.md").write_text("# Icons\n\nA page.\n", encoding="utf-8")
+    source = write_files(
+        tmp_path_factory.mktemp("icons") / "source",
+        {"conf.py": CONF, "index.md": "# Icons\n\nA page.\n"},
+    )
     built = sphinx(source)
     assert built.returncode == 0, built.stdout + built.stderr
     return source.parent / "html"
@@ -108,11 +108,8 @@ def test_a_second_build_in_the_same_folder_draws_every_icon_again(site: Path) ->
 
 @pytest.mark.slow
 def test_an_icon_class_the_theme_does_not_define_fails_the_build(tmp_path: Path) -> None:
-    source = tmp_path / "source"
-    source.mkdir()
-    (source / "conf.py").write_text(CONF, encoding="utf-8")
     page = '# Icons\n\n<i class="fa-solid fa-barz"></i> A typo.\n'
-    (source / "index.md").write_text(page, encoding="utf-8")
+    source = write_files(tmp_path / "source", {"conf.py": CONF, "index.md": page})
     built = sphinx(source)
     assert built.returncode != 0
     assert "index.html uses the icon class fa-barz, which the theme does not define" in built.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from output.mathml import space_operator_names, to_mathml
-from sites import EXT, sphinx
+from sites import EXT, sphinx, write_files
 
 CONF = f"""
 import sys
@@ -46,10 +46,7 @@ def row(tex: str) -> str:
 
 
 def build(tmp_path: Path, page: str) -> tuple[int, str, Path]:
-    source = tmp_path / "source"
-    source.mkdir()
-    (source / "conf.py").write_text(CONF, encoding="utf-8")
-    (source / "index.md").write_text(page, encoding="utf-8")
+    source = write_files(tmp_path / "source", {"conf.py": CONF, "index.md": page})
     built = sphinx(source)
     return built.returncode, built.stdout + built.stderr, tmp_path / "html"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from output.stylesheets import bundle
-from sites import EXT, sphinx
+from sites import EXT, INTERFACE_STAND_IN, sphinx, write_files
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 CONF = f"""
@@ -26,14 +26,8 @@ html_context = {{"default_mode": "auto"}}
 """
 
 
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
-
-
 def test_imports_are_inlined_urls_rebased_and_media_kept(tmp_path: Path) -> None:
-    write(
+    write_files(
         tmp_path,
         {
             "_static/theme.css": '@import "base.css";\n.t{background:url(img/t.png)}',
@@ -53,13 +47,15 @@ def test_imports_are_inlined_urls_rebased_and_media_kept(tmp_path: Path) -> None
 
 
 def test_an_import_cycle_is_refused(tmp_path: Path) -> None:
-    write(tmp_path, {"_static/a.css": '@import "b.css";', "_static/b.css": '@import "a.css";'})
+    write_files(
+        tmp_path, {"_static/a.css": '@import "b.css";', "_static/b.css": '@import "a.css";'}
+    )
     with pytest.raises(ValueError, match=r"_static/a.css imports itself"):
         bundle(tmp_path, "_static/styles/site-x.css", (("_static/a.css", ""),))
 
 
 def test_an_import_from_another_host_is_refused(tmp_path: Path) -> None:
-    write(tmp_path, {"_static/a.css": '@import url("https://cdn.example.org/x.css");'})
+    write_files(tmp_path, {"_static/a.css": '@import url("https://cdn.example.org/x.css");'})
     with pytest.raises(ValueError, match="not a file of the site"):
         bundle(tmp_path, "_static/styles/site-x.css", (("_static/a.css", ""),))
 
@@ -67,7 +63,7 @@ def test_an_import_from_another_host_is_refused(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_a_page_links_one_bundle_of_its_stylesheets_in_their_order(tmp_path: Path) -> None:
     source = tmp_path / "source"
-    write(
+    write_files(
         source,
         {
             "conf.py": CONF,
@@ -75,12 +71,11 @@ def test_a_page_links_one_bundle_of_its_stylesheets_in_their_order(tmp_path: Pat
             "_static/own.css": ".own{color:red}",
             "_static/print.css": ".printed{color:black}",
             "_static/alt.css": ".alt{color:blue}",
-            # interface() comes from the guide's extension; a stand-in gives it here.
-            "_ext.py": "def setup(app):\n"
-            "    app.connect('html-page-context', lambda app, page, template, context, doctree:"
-            " context.update(interface=lambda text: text))\n"
-            # Added late, as sphinx-design does, but by priority before the site's own.
-            "    app.connect('builder-inited', lambda app: app.add_css_file('late.css'))\n",
+            # interface() comes from the guide's extension; a stand-in gives it here,
+            # with a stylesheet added late, as sphinx-design does, but by priority
+            # before the site's own.
+            "_ext.py": INTERFACE_STAND_IN
+            + "    app.connect('builder-inited', lambda app: app.add_css_file('late.css'))\n",
             "_static/late.css": ".late{color:green}",
         },
     )

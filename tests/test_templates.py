@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sites import sphinx
+from sites import INTERFACE_STAND_IN, sphinx, write_files
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 CONF = f"""
@@ -29,16 +29,9 @@ SEARCH_SCRIPTS = ("searchtools.js", "language_data.js", "searchindex.js")
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A built site of one page, with the index and search pages Sphinx adds."""
-    source = tmp_path_factory.mktemp("templates") / "source"
-    source.mkdir()
-    (source / "conf.py").write_text(CONF, encoding="utf-8")
-    (source / "index.md").write_text("# A page\n\nSome text.\n", encoding="utf-8")
-    # interface() comes from the guide's extension; a stand-in gives it here.
-    (source / "_ext.py").write_text(
-        "def setup(app):\n"
-        "    app.connect('html-page-context', lambda app, page, template, context, doctree:"
-        " context.update(interface=lambda text: f'[{text}]'))\n",
-        encoding="utf-8",
+    source = write_files(
+        tmp_path_factory.mktemp("templates") / "source",
+        {"conf.py": CONF, "index.md": "# A page\n\nSome text.\n", "_ext.py": INTERFACE_STAND_IN},
     )
     built = sphinx(source)
     assert built.returncode == 0, built.stdout + built.stderr

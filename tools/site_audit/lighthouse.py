@@ -44,6 +44,8 @@ METRICS = (
     "speed-index",
     "total-byte-weight",
 )
+# What run.mjs is to measure, told it on its command line: the ids are said here only.
+_MEASURES = json.dumps({"categories": CATEGORIES, "metrics": METRICS})
 RUNS_ON_A_MISS = 3
 # Every request to another host goes to a proxy that does not exist and fails
 # at once, as in the browser's visits (browser.py): Lighthouse reaches out to
@@ -274,7 +276,7 @@ def _started(
 ) -> Iterator[_Lighthouse]:
     flags = [*chromium_flags, *OFFLINE_FLAGS, "--headless=new"]
     with subprocess.Popen(
-        [node, str(SCRIPT), str(package), chromium, *flags],
+        [node, str(SCRIPT), str(package), _MEASURES, chromium, *flags],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=sys.stderr,  # Lighthouse's own errors, if any, as they come

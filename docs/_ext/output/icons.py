@@ -59,8 +59,6 @@ _FA_CLASS = re.compile(r"\.(fa-[a-z0-9-]+)")
 _ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6}) ?")
 _PRIVATE_USE = 0xE000  # Font Awesome's glyphs are in Unicode's private use area
 _CLASS_ATTRIBUTE = re.compile(r'\bclass="([^"]*)"')
-# Every element the theme's style sheet draws as an icon (its selector, as the theme writes it).
-_ICON_ELEMENTS = ":is(.fa,.fa-brands,.fa-classic,.fa-regular,.fa-solid,.fab,.far,.fas)"
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,7 @@ _BUNDLES: dict[str, tuple[tuple[str, str], ...]] = {}
 _URL = re.compile(r"""url\(\s*(["']?)([^"')]+)\1\s*\)""")
 _IMPORT = re.compile(r"""@import\s+(?:url\(\s*)?["']?([^"')\s;]+)["']?\s*\)?\s*([^;]*);""")
 # A bundle a page links, by file name (the 404 page links it by an absolute address).
-_LINKED = re.compile(r'href="[^"]*/(site-[0-9a-f]+\.css)(?:\?v=\w+)?"')
-_VERSION = re.compile(r'(site-[0-9a-f]+\.css)(?:\?v=\w+)?"')
+_LINKED = re.compile(r'(site-[0-9a-f]+\.css)(?:\?v=\w+)?"')
 # A source map names the file it maps, not the bundle: dropped.
 _SOURCE_MAP = re.compile(r"/\*# sourceMappingURL=[^*]*\*/")
 _ABSOLUTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|/|#)", re.IGNORECASE)
@@ -151,7 +150,8 @@ def _bundle_page(
     name, files, kept = split(list(context.get("css_files", [])))
     _BUNDLES[name] = files
     context["css_files"] = [name, *kept]
-    context["bundled_stylesheets"] = True
+    # layout.html leaves out the theme's own links to these, which open the bundle.
+    context["bundled_stylesheets"] = THEME_STYLESHEETS
 
 
 def _write_bundles(app: Sphinx, exception: Exception | None) -> None:
@@ -189,7 +189,7 @@ def _write_bundles(app: Sphinx, exception: Exception | None) -> None:
                     subtype="stylesheets",
                 )
         # The address changes with the content: a browser never keeps a stale bundle.
-        versioned = _VERSION.sub(lambda match: f'{match[1]}?v={versions.get(match[1], "")}"', html)
+        versioned = _LINKED.sub(lambda match: f'{match[1]}?v={versions.get(match[1], "")}"', html)
         if versioned != html:
             page.write_text(versioned, encoding="utf-8")
 

@@ -1,9 +1,10 @@
 // Run Lighthouse on one page after another in one headless Chromium, for ../lighthouse.py.
 //
-//   node run.mjs PREFIX CHROMIUM [FLAG...]
+//   node run.mjs PREFIX MEASURES CHROMIUM [FLAG...]
 //
 // PREFIX is the folder Lighthouse is installed in (npm's --prefix: prerequisites.lighthouse),
-// CHROMIUM the browser, each FLAG one of its command-line flags. Each line read from stdin is
+// MEASURES {"categories": [...], "metrics": [...]}, the ids lighthouse.py reads (said there
+// once), CHROMIUM the browser, each FLAG one of its command-line flags. Each line read from stdin is
 // one run, {"url": ..., "profile": "mobile" | "desktop"}; each is answered, in turn, by one
 // line on stdout: the run's url and profile, its four category scores (0-100, rounded as
 // Lighthouse shows them), its metrics (milliseconds; layout shift unitless; weight in bytes)
@@ -19,7 +20,8 @@ import { pathToFileURL } from "node:url";
 console.log = console.error;
 const answer = (result) => process.stdout.write(`${JSON.stringify(result)}\n`);
 
-const [prefix, chromePath, ...chromeFlags] = process.argv.slice(2);
+const [prefix, measures, chromePath, ...chromeFlags] = process.argv.slice(2);
+const { categories: CATEGORIES, metrics: METRICS } = JSON.parse(measures);
 // The script lives outside the install: each package is found from PREFIX.
 const installed = createRequire(resolve(prefix, "package.json"));
 const load = async (name) => import(pathToFileURL(installed.resolve(name)).href);
@@ -30,16 +32,7 @@ const {
 } = await load("lighthouse");
 const { launch } = await load("chrome-launcher");
 
-const CATEGORIES = ["performance", "accessibility", "best-practices", "seo"];
-const METRICS = [
-  "first-contentful-paint",
-  "largest-contentful-paint",
-  "cumulative-layout-shift",
-  "total-blocking-time",
-  "speed-index",
-  "total-byte-weight",
-];
-// A run skips what no score and no metric above depends on: the full-page
+// A run skips what no score and no metric asked for depends on: the full-page
 // screenshot, and every audit that weighs nothing in the four scores (the
 // opportunities and diagnostics of performance, the report's filmstrip, manual
 // checks), with the artifacts only they need. Measured on three pages of the
