@@ -1,12 +1,13 @@
 #!/usr/bin/env -S uv run --script
 # /// script
-# dependencies = ["nox>=2025.2.9"]
+# dependencies = ["nox>=2026.10.20"]
 # ///
 """Tasks for the Autograd Guide: build the site, run the checks, lint, preview.
 
 `nox` alone runs `check`, which is what CI runs: lint, tests, the strict docs
-build with every notebook cell executed afresh, and the audit of the built
-site in a browser.
+build with every notebook cell executed afresh, the package, the published
+notebooks run as a reader would, and the audit of the built site in a browser,
+side by side where they can.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-nox.needs_version = ">=2025.2.9"
+nox.needs_version = ">=2026.10.20"  # --parallel, allow_parallel= (`check`)
 # The default virtualenv + pip backend: pip on this machine finds the local
 # CPU wheel of torch, uv does not (it would download a CUDA build).
 nox.options.default_venv_backend = "virtualenv"
@@ -318,19 +319,53 @@ def install(
     return index
 
 
+# --- The check ------------------------------------------------------------------
+# What `check` runs, in the order nox starts them when a core is free: the docs
+# build first, since it leads the longest chain (docs, then notebooks, then the
+# audit); the tests, lint and the package fill the other cores meanwhile.
+CHECKED = ("docs", "package", "tests", "lint", "repo_review", "notebooks", "audit")
+# `check` runs them in another nox, with this variable set. Only there do
+# notebooks and the audit wait for the docs build, and notebooks for the package
+# (run by themselves, they take the site and the wheel that are there, and their
+# options after `--` are theirs alone), and only there does the docs build run
+# every cell afresh, as it does under CI=true.
+CHECK_VARIABLE = "AUTOGRAD_GUIDE_CHECK"
+IN_CHECK = os.environ.get(CHECK_VARIABLE) == "1"
+
+
+def in_check_after(*sessions: str) -> list[str]:
+    """The sessions that must end before this one starts, when `check` runs it (else none)."""
+    return list(sessions) if IN_CHECK else []
+
+
 @nox.session(python=False)
 def check(session: nox.Session) -> None:
-    """Run everything CI runs: lint, repo-review, tests, docs with every cell re-executed, package, audit."""
-    session.notify("lint")
-    session.notify("repo_review")
-    session.notify("tests")
-    session.notify("docs", posargs=["--execute=force"])
-    session.notify("package")
-    session.notify("notebooks")  # the notebooks the docs session wrote, with the package's wheel
-    session.notify("audit")  # the site the docs session just built
+    """Run everything CI runs, side by side where it can: lint, repo-review, tests, docs, package, notebooks, audit."""
+    # Another nox runs the seven with --parallel: each session in a process of
+    # its own, as many at once as the machine has cores, in the order that
+    # in_check_after() sets, and the audit alone (allow_parallel=False:
+    # Lighthouse times the pages). Asked for here rather than in nox.options,
+    # because under --parallel nox holds back a session's output until it
+    # ends: a session run by itself (`nox -s docs`, `nox -s serve`) prints as
+    # it goes. Options after `--` are that nox's own (`nox -- -R` reuses the
+    # environments).
+    session.run(
+        sys.executable,
+        "-m",
+        "nox",
+        "--noxfile",
+        str(Path(__file__).resolve()),
+        "--sessions",
+        *CHECKED,
+        "--parallel",
+        "auto",
+        *session.posargs,
+        external=True,
+        env={CHECK_VARIABLE: "1"},
+    )
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, allow_parallel=True)
 def tests(session: nox.Session) -> None:
     """Run unit tests, docstring doctests and the pages' doctests with pytest."""
     install(session, "test")
@@ -340,12 +375,12 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *(session.posargs or ["-n", "auto", "--dist", "loadfile"]))
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, allow_parallel=True)
 def docs(session: nox.Session) -> None:
     """Build the site strictly into build/html, every edition (`-- --execute=force` re-runs every cell)."""
     install(session, "docs")
     args = list(session.posargs)
-    env = {}
+    env = {"AUTOGRAD_GUIDE_EXECUTE": "force"} if IN_CHECK else {}
     for arg in list(args):
         if arg.startswith("--execute="):
             env["AUTOGRAD_GUIDE_EXECUTE"] = arg.removeprefix("--execute=")
@@ -449,7 +484,7 @@ def dist_problems(dist: Path, version: str, package: Iterable[str]) -> list[str]
     return problems
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, allow_parallel=True)
 def package(session: nox.Session) -> None:
     """Build the sdist and the wheel into build/dist, check them with twine and by what they hold."""
     # Without build isolation, as install() installs this project: isolated,
@@ -493,7 +528,7 @@ def reader_torch_pins(platform: str, override: str | None) -> list[str]:
     return [f"torch=={TORCH_VERSION}+cpu"]
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, requires=in_check_after("docs", "package"), allow_parallel=True)
 def notebooks(session: nox.Session) -> None:
     """Run every published notebook in a new environment, as a reader would, and compare with the site."""
     # tools/reader_notebooks does the work (its __init__ says how): a new
@@ -530,7 +565,7 @@ def notebooks(session: nox.Session) -> None:
     )
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, requires=in_check_after("docs"), allow_parallel=False)
 def audit(session: nox.Session) -> None:
     """Audit build/html in headless Chromium, the Nu Html Checker and a link check."""
     # tools/site_audit does the work (its __init__ says what it checks).
@@ -599,7 +634,7 @@ def serve(session: nox.Session) -> None:
     )
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, allow_parallel=True)
 def lint(session: nox.Session) -> None:
     """Run the hooks of .pre-commit-config.yaml offline (`-- HOOK...` runs only those)."""
     # pre-commit would clone each hook's repository from GitHub. The same tools
@@ -663,7 +698,7 @@ def lint(session: nox.Session) -> None:
         session.run(*command, *(files or []))
 
 
-@nox.session(python=PYTHON, default=False)
+@nox.session(python=PYTHON, default=False, allow_parallel=True)
 def repo_review(session: nox.Session) -> None:
     """Score the repository against the Scientific Python development guide (sp-repo-review)."""
     # Offline and a few seconds, so `check` runs it: a check that starts

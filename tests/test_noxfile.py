@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import shutil
@@ -70,13 +71,13 @@ def copy_project(tmp_path: Path, supported: str | None = None) -> Path:
     return tmp_path / "noxfile.py"
 
 
-def run_nox(noxfile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    # Not under CI: nox fails a session without its Python there anyway.
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"CI", "NOX_DEFAULT_VENV_BACKEND"}
-    }
+def run_nox(
+    noxfile: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    # Not under CI: nox fails a session without its Python there anyway. Nor
+    # as `check` runs these tests (CHECK_VARIABLE), unless ``env`` says so.
+    left_out = {"CI", "NOX_DEFAULT_VENV_BACKEND", NOXFILE.CHECK_VARIABLE}
+    env = {key: value for key, value in os.environ.items() if key not in left_out} | (env or {})
     return subprocess.run(
         [sys.executable, "-m", "nox", "--noxfile", str(noxfile), *args],
         capture_output=True,
@@ -223,6 +224,86 @@ def test_nothing_is_probed_when_nox_installs_nothing(
 def test_the_torch_of_the_sessions_is_the_one_the_pages_pin() -> None:
     docs = NOXFILE.nox.project.dependency_groups(NOXFILE.PYPROJECT, "docs")
     assert f"torch=={NOXFILE.TORCH_VERSION}" in docs
+
+
+# --- The check --------------------------------------------------------------------
+
+
+def test_the_check_runs_every_session_that_nox_runs_by_default() -> None:
+    defaults = {
+        name
+        for name, func in NOXFILE.nox.registry.get().items()
+        if func.default and name != "check"
+    }
+    # repo_review is no default (it is one of the check's sessions, nothing more).
+    assert set(NOXFILE.CHECKED) == defaults | {"repo_review"}
+    assert NOXFILE.nox.options.sessions == ["check"]
+
+
+def test_the_check_runs_its_sessions_side_by_side_in_another_nox(tmp_path: Path) -> None:
+    session = FakeSession(tmp_path, posargs=["-R"])
+    NOXFILE.check(session)
+    (command,) = session.commands
+    assert command.method == "run"
+    nox_itself = (sys.executable, "-m", "nox", "--noxfile", str(ROOT / "noxfile.py"))
+    assert command.args[:5] == nox_itself
+    words = list(command.args[5:])
+    assert words == ["--sessions", *NOXFILE.CHECKED, "--parallel", "auto", "-R"]
+    assert command.kwargs == {"external": True, "env": {NOXFILE.CHECK_VARIABLE: "1"}}
+
+
+@pytest.mark.slow
+def test_the_check_command_line_is_one_that_nox_takes(tmp_path: Path) -> None:
+    # `-- --list --json`: the check's nox lists the sessions it would run
+    # (in the noxfile's order: it starts them in CHECKED's) instead of running them.
+    run = run_nox(copy_project(tmp_path), "--session", "check", "--", "--list", "--json")
+    assert run.returncode == 0, run.stderr
+    listed = json.loads(run.stdout)
+    assert sorted(entry["session"] for entry in listed) == sorted(NOXFILE.CHECKED)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("session", "in_check", "selected"),
+    [
+        ("notebooks", True, ["docs", "package", "notebooks"]),
+        ("audit", True, ["docs", "audit"]),
+        ("notebooks", False, ["notebooks"]),
+        ("audit", False, ["audit"]),
+    ],
+)
+def test_in_the_check_notebooks_and_the_audit_wait_for_what_they_read(
+    tmp_path: Path, session: str, in_check: bool, selected: list[str]
+) -> None:
+    # In the check, nox starts them only after the docs build (and notebooks
+    # after the package); by themselves they read what an earlier run built.
+    env = {NOXFILE.CHECK_VARIABLE: "1"} if in_check else {}
+    run = run_nox(copy_project(tmp_path), "--session", session, "--list", "--json", env=env)
+    assert run.returncode == 0, run.stderr
+    assert [entry["session"] for entry in json.loads(run.stdout)] == selected
+
+
+def test_only_the_audit_runs_alone() -> None:
+    # Lighthouse times the pages: another session beside it would slow them.
+    registry = NOXFILE.nox.registry.get()
+    alone = [name for name in NOXFILE.CHECKED if not registry[name].allow_parallel]
+    assert alone == ["audit"]
+
+
+@pytest.mark.parametrize(("in_check", "english"), [(True, "force"), (False, None)])
+def test_in_the_check_the_docs_build_runs_every_cell_afresh(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, in_check: bool, english: str | None
+) -> None:
+    monkeypatch.setattr(NOXFILE, "IN_CHECK", in_check)
+    session = FakeSession(tmp_path, python=NOXFILE.PYTHON)
+    NOXFILE.docs(session)
+    (build,) = [c for c in session.commands if c.method == "run" and c.args[0] == "sphinx-build"]
+    assert build.kwargs["env"].get("AUTOGRAD_GUIDE_EXECUTE") == english
+    # `-- --execute=MODE` still chooses.
+    session = FakeSession(tmp_path, python=NOXFILE.PYTHON, posargs=["--execute=off"])
+    NOXFILE.docs(session)
+    (build,) = [c for c in session.commands if c.method == "run" and c.args[0] == "sphinx-build"]
+    assert build.kwargs["env"]["AUTOGRAD_GUIDE_EXECUTE"] == "off"
 
 
 # --- Where the site is built ----------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 import autograd_guide
-from noxfile_module import FakeSession, load_noxfile, run_under_install_only
+from noxfile_module import load_noxfile, run_under_install_only
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -182,12 +182,3 @@ def test_the_package_session_builds_from_the_sdist_without_isolation(
     assert "--no-isolation" in build.args
     # Neither --sdist nor --wheel: build makes the sdist, then the wheel from it.
     assert not {"--sdist", "--wheel", "-s", "-w"} & set(build.args)
-
-
-def test_the_check_builds_the_package_after_the_docs_and_before_the_audit(
-    tmp_path: Path,
-) -> None:
-    session = FakeSession(tmp_path)
-    NOXFILE.check(session)
-    notified = [command.args[0] for command in session.commands if command.method == "notify"]
-    assert notified.index("docs") < notified.index("package") < notified.index("audit")

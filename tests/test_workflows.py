@@ -75,6 +75,13 @@ def test_nox_is_installed_at_the_version_of_the_lock(name: str) -> None:
     assert installs == ["python -m pip install --constraint constraints.txt nox"]
 
 
+def test_the_weekly_report_is_that_of_the_nox_that_runs_the_sessions() -> None:
+    # `check` runs the sessions in a nox of its own (noxfile.py): the report
+    # of the first nox would list `check` alone. Options after `--` go to it.
+    command = step("check", "Run every check with them")["run"]
+    assert command.startswith("python -m nox -- --report build/newest/report.json ")
+
+
 def run_step(
     script: str, folder: Path, env: dict[str, str], shell: str | None = None
 ) -> subprocess.CompletedProcess[str]:
