@@ -320,10 +320,11 @@ def install(
 
 
 # --- The check ------------------------------------------------------------------
-# What `check` runs, in the order nox starts them when a core is free: the docs
-# build first, since it leads the longest chain (docs, then notebooks, then the
-# audit); the tests, lint and the package fill the other cores meanwhile.
-CHECKED = ("docs", "package", "tests", "lint", "repo_review", "notebooks", "audit")
+# What `check` runs, in the order nox starts them when a core is free and what
+# they wait for is done: first the longest chain (the docs build, notebooks,
+# then the audit), so that each link starts as soon as it can; the tests, lint
+# and the package fill the other cores meanwhile.
+CHECKED = ("docs", "package", "tests", "notebooks", "lint", "repo_review", "audit")
 # `check` runs them in another nox, with this variable set. Only there do
 # notebooks and the audit wait for the docs build, and notebooks for the package
 # (run by themselves, they take the site and the wheel that are there, and their

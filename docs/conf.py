@@ -202,7 +202,8 @@ html_context = {"default_mode": "auto"}
 templates_path = ["_templates"]
 html_math_renderer = "mathml"  # docs/_ext/output/mathml.py: no math script on the pages
 html_static_path = ["_static"]
-html_css_files = ["search-field.css"]
+# scrollbar.css: room for the scrollbar from the first paint, so the columns never move.
+html_css_files = ["search-field.css", "scrollbar.css"]
 html_sidebars = {
     "**": ["site-title.html", "icon-links.html", "search-button-field.html", "sbt-sidebar-nav.html"]
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -89,3 +90,16 @@ def test_scripts_in_the_head_are_deferred_and_keep_their_order(site: Path) -> No
     assert (
         names.index("doctools.js") < names.index("searchtools.js") < names.index("searchindex.js")
     )
+
+
+def test_the_site_links_every_stylesheet_of_docs_static() -> None:
+    # search-field.css places the search button; scrollbar.css keeps the columns
+    # from moving when the scrollbar appears (tests/browser/test_scrollbar_in_chromium.py).
+    conf = ast.parse((DOCS / "conf.py").read_text(encoding="utf-8"))
+    (linked,) = [
+        ast.literal_eval(node.value)
+        for node in conf.body
+        if isinstance(node, ast.Assign)
+        and [getattr(target, "id", None) for target in node.targets] == ["html_css_files"]
+    ]
+    assert sorted(linked) == sorted(path.name for path in (DOCS / "_static").glob("*.css"))
