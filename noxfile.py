@@ -349,8 +349,9 @@ def check(session: nox.Session) -> None:
     # because under --parallel nox holds back a session's output until it
     # ends: a session run by itself (`nox -s docs`, `nox -s serve`) prints as
     # it goes. Options after `--` are that nox's own (`nox -- -R` reuses the
-    # environments).
-    session.run(
+    # environments; `nox -- -s lint` would run lint alone); those before it
+    # are this nox's, which runs `check` alone, and do not reach the sessions.
+    ran = session.run(
         sys.executable,
         "-m",
         "nox",
@@ -363,7 +364,11 @@ def check(session: nox.Session) -> None:
         *session.posargs,
         external=True,
         env={CHECK_VARIABLE: "1"},
+        # On Ctrl-C, that nox stops its sessions (within 2 s each) before it exits.
+        interrupt_timeout=None,
     )
+    if ran is None:  # --install-only: nox ran nothing, and would pass
+        session.error("`check` installs nothing itself: run `python3 -m nox -- --install-only`")
 
 
 @nox.session(python=PYTHON, allow_parallel=True)
