@@ -123,6 +123,15 @@ class FakeSession:
         return str(self.tmp)
 
 
+
+@dataclass
+class RunningSession(FakeSession):
+    """A FakeSession outside --install-only: run() records the command and answers as one that ran."""
+
+    def run(self, *args: Any, **kwargs: Any) -> str:
+        self._record("run", args, kwargs)
+        return ""
+
 def run_under_install_only(
     noxfile: ModuleType,
     name: str,

@@ -18,7 +18,13 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from noxfile_module import FakeSession, SessionError, load_noxfile, run_under_install_only
+from noxfile_module import (
+    FakeSession,
+    RunningSession,
+    SessionError,
+    load_noxfile,
+    run_under_install_only,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -351,7 +357,9 @@ def test_no_session_runs_pip_but_through_install(
 ) -> None:
     # The calls as the session really makes them, commands it builds at run
     # time included (the lint hooks), which the look at the source above cannot read.
-    commands = run_under_install_only(NOXFILE, name, monkeypatch, tmp_path)
+    # `check` refuses --install-only (its nox would run nothing): as outside it.
+    runs = RunningSession if name == "check" else FakeSession
+    commands = run_under_install_only(NOXFILE, name, monkeypatch, tmp_path, runs)
     outside = [
         f"session.{command.method}{command.args}"
         for command in commands

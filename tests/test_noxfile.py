@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from noxfile_module import FakeSession, SessionError, load_noxfile, run_under_install_only
+from noxfile_module import (
+    FakeSession,
+    RunningSession,
+    SessionError,
+    load_noxfile,
+    run_under_install_only,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -230,7 +236,7 @@ def test_the_torch_of_the_sessions_is_the_one_the_pages_pin() -> None:
 
 
 def test_the_check_runs_its_sessions_side_by_side_in_another_nox(tmp_path: Path) -> None:
-    session = RunsUnderNoInstall(tmp_path, posargs=["-R"])  # (defined below)
+    session = RunningSession(tmp_path, posargs=["-R"])
     NOXFILE.check(session)
     (command,) = [command for command in session.commands if command.method == "run"]
     nox_itself = (sys.executable, "-m", "nox", "--noxfile", str(ROOT / "noxfile.py"))
