@@ -123,7 +123,6 @@ class FakeSession:
         return str(self.tmp)
 
 
-
 @dataclass
 class RunningSession(FakeSession):
     """A FakeSession outside --install-only: run() records the command and answers as one that ran."""
@@ -131,6 +130,7 @@ class RunningSession(FakeSession):
     def run(self, *args: Any, **kwargs: Any) -> str:
         self._record("run", args, kwargs)
         return ""
+
 
 def run_under_install_only(
     noxfile: ModuleType,
