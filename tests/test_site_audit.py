@@ -19,7 +19,16 @@ from typing import Any
 import pytest
 
 from output.sidebar_toggles import label_toggles
-from site_audit import html_validator, lighthouse, links, prerequisites, report, sample, server
+from site_audit import (
+    html_validator,
+    lighthouse,
+    links,
+    prerequisites,
+    report,
+    sample,
+    server,
+)
+from site_audit import pages as pages_module
 from site_audit import visit as visit_module
 from site_audit.headings import skipped_levels
 from site_audit.hosts import is_local
@@ -204,7 +213,7 @@ def test_whatever_else_a_visit_records_fails_the_page(name: str) -> None:
     assert failures[0].startswith("index.html [mobile]: "), failures
 
 
-@pytest.mark.parametrize("module", [visit_module, server, lighthouse, sample, report])
+@pytest.mark.parametrize("module", [visit_module, server, lighthouse, sample, report, pages_module])
 def test_the_examples_in_the_docstrings_hold(module: ModuleType) -> None:
     # tools/ is outside pytest's doctest paths: the examples run here.
     results = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
