@@ -33,3 +33,10 @@ def test_the_chinese_search_names_a_stemmer_its_script_defines() -> None:
     script = (_MINIFIED_JS_PATH / chinese.js_stemmer_rawcode).read_text(encoding="utf-8")
     assert f"var {chinese.language_name}Stemmer=" in script
     assert chinese.lang == "zh"
+
+
+def test_the_chinese_index_keeps_the_glossarys_terms_whole() -> None:
+    # The search page cannot cut a query into words: 反向传播 is found only if
+    # the index holds it whole, which jieba's own dictionary does not.
+    words = SearchChineseWithEnglishStemmer({}).split("雅可比矩阵的反向传播和向量-雅可比积")
+    assert {"雅可比矩阵", "反向传播", "雅可比积"} <= set(words)

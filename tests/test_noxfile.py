@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import noxfile_module
 from noxfile_module import (
     FakeSession,
     RunningSession,
@@ -296,6 +297,11 @@ def test_in_the_check_notebooks_and_the_audit_wait_for_what_they_read(
     run = run_nox(copy_project(tmp_path), "--session", session, "--list", "--json", env=env)
     assert run.returncode == 0, run.stderr
     assert [entry["session"] for entry in json.loads(run.stdout)] == selected
+
+
+def test_the_tests_load_the_noxfile_without_the_variable_it_reads() -> None:
+    # tests/noxfile_module.py names it before the noxfile is loaded.
+    assert noxfile_module.CHECK_VARIABLE == NOXFILE.CHECK_VARIABLE
 
 
 def test_only_the_audit_runs_alone() -> None:

@@ -103,7 +103,7 @@ _VIOLATIONS: dict[str, Any] = {"resultTypes": ["violations"]}
 # (The Chinese word catches a search that indexes no Chinese: without jieba,
 # Sphinx's Chinese search lists only pages with the word in a title.)
 SEARCH_PAGE = "search.html"
-SEARCH_WORDS = {"zh-CN": "梯度"}  # by the page's <html lang>; any other language:
+SEARCH_WORDS = {"zh_CN/": "梯度"}  # by the edition's folder; any other edition:
 SEARCH_WORD = "autograd"
 _SEARCH_RESULT = "#search-results li"
 _SEARCH_FINISHED = "() => document.querySelector('#search-results .search-summary')?.textContent"
@@ -237,14 +237,12 @@ async def _visit(
             page.remove_listener(event, listener)
 
 
-async def _search(page: Page, url: str, pages: int) -> list[str]:
-    """Search with the search page at ``url`` for its language's word; what went wrong.
+async def _search(page: Page, url: str, word: str, pages: int) -> list[str]:
+    """Search with the search page at ``url`` for ``word``; what went wrong.
 
     ``pages`` is the number of pages of its edition: the search must list at
     least half of them.
     """
-    await page.goto(url, wait_until="load")
-    word = SEARCH_WORDS.get(await page.evaluate("document.documentElement.lang"), SEARCH_WORD)
     await page.goto(f"{url}?q={quote(word)}", wait_until="load")
     try:
         await page.wait_for_selector(_SEARCH_RESULT, timeout=_SEARCH_SECONDS * 1000)
@@ -339,7 +337,8 @@ async def _visit_all(
                 tab = await searching.new_page()
                 edition = name.removesuffix(SEARCH_PAGE)  # "" or "zh_CN/", say
                 edition_pages = of_edition(edition, (page for _, page in jobs), SEARCH_PAGE)
-                visit.search = await _search(tab, site + name, edition_pages)
+                word = SEARCH_WORDS.get(edition, SEARCH_WORD)
+                visit.search = await _search(tab, site + name, word, edition_pages)
                 if visit.search and visit.screenshot is None:
                     await _screenshot(tab, visit, screenshots / visit.screenshot_name)
         await searching.close()

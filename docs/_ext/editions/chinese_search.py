@@ -38,13 +38,15 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def glossary_words(text: str) -> list[str]:
-    r"""The Chinese names that the glossary's ``Chinese:`` lines give, and the parts of hyphenated ones.
+    r"""The Chinese names that the glossary's ``Chinese:`` lines give; a hyphenated one in parts.
 
-    A name from the code, which stays English, is no word to add.
+    A name from the code, which stays English, is no word to add. The search
+    page cuts a query at a hyphen, so the index must hold the parts, not the
+    whole (which jieba would then keep whole).
 
     Examples:
         >>> glossary_words("x\n  Chinese: 行向量, 列向量.\n  Chinese: 向量-雅可比积.\n")
-        ['行向量', '列向量', '向量-雅可比积', '向量', '雅可比积']
+        ['行向量', '列向量', '向量', '雅可比积']
         >>> glossary_words("  Chinese: grad_fn (a name from the code, not translated).\n")
         []
     """
@@ -53,9 +55,7 @@ def glossary_words(text: str) -> list[str]:
         for name in (part.strip() for part in line.split(",")):
             if not _HAN.search(name):
                 continue
-            words.append(name)
-            if "-" in name:  # the search page splits a query at the hyphen
-                words += [part for part in name.split("-") if part]
+            words += [part for part in name.split("-") if part]
     return words
 
 
